@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+import { main } from "../dist/src/cli/main.js";
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e) => { process.stderr.write(`btfkit: internal error: ${e?.message ?? e}\n`); process.exitCode = 1; },
+);

@@ -1,0 +1,59 @@
+/**
+ * Find BTF in whatever bytes a user hands over: raw BTF, an ELF file's `.BTF` section
+ * (vmlinux, .ko, .o), a compressed file (xz, zstd, gzip: `.ko.xz` ...), or an x86
+ * bzImage (vmlinuz), whose compressed vmlinux is unpacked first.
+ */
+import { BtfError } from "../internal/errors.js";
+import { bzImagePayload, decompress, detectCompression } from "../compress.js";
+import { ElfFile, isElf } from "../elf/elf.js";
+import type { Btf } from "./btf.js";
+import { isRawBtf, parseBtf, type ParseOptions } from "./parse.js";
+
+/** What container the BTF came from. */
+export type BtfSource = "raw" | "elf" | "compressed-elf" | "bzimage";
+
+/**
+ * Extract the raw BTF bytes from `bytes` (see the module comment).
+ * @throws {BtfError} NOT_FOUND for an ELF without `.BTF`, MALFORMED for anything unrecognised.
+ */
+export async function extractBtfBytes(bytes: Uint8Array): Promise<{ bytes: Uint8Array; source: BtfSource }> {
+  if (isRawBtf(bytes)) return { bytes, source: "raw" };
+  if (isElf(bytes)) return { bytes: elfBtf(bytes), source: "elf" };
+  const comp = detectCompression(bytes);
+  if (comp) {
+    const inner = await decompress(bytes, comp);
+    if (isRawBtf(inner)) return { bytes: inner, source: "raw" };
+    if (isElf(inner)) return { bytes: elfBtf(inner), source: "compressed-elf" };
+    throw new BtfError("MALFORMED", `${comp}-compressed data is neither BTF nor ELF`);
+  }
+  const payload = bzImagePayload(bytes);
+  if (payload) {
+    const fmt = detectCompression(payload);
+    if (!fmt) throw new BtfError("UNSUPPORTED", "bzImage payload compression not recognised (xz, zstd and gzip are supported)");
+    const vmlinux = await decompress(payload, fmt);
+    if (!isElf(vmlinux)) throw new BtfError("MALFORMED", "bzImage payload is not an ELF vmlinux");
+    return { bytes: elfBtf(vmlinux), source: "bzimage" };
+  }
+  if (bytes.length === 0) throw new BtfError("MALFORMED", "empty file");
+  throw new BtfError("MALFORMED", "not BTF, ELF, a compressed module or a bzImage");
+}
+
+function elfBtf(bytes: Uint8Array): Uint8Array {
+  const elf = new ElfFile(bytes);
+  const sec = elf.section(".BTF");
+  if (!sec) throw new BtfError("NOT_FOUND", "ELF file has no .BTF section");
+  return elf.sectionData(sec);
+}
+
+/**
+ * Parse BTF out of any supported container.
+ * @example
+ * ```ts
+ * const base = await loadBtf(await readFile("vmlinux"));
+ * const mod = await loadBtf(await readFile("ext4.ko.xz"), { base });
+ * ```
+ */
+export async function loadBtf(bytes: Uint8Array, opts: ParseOptions = {}): Promise<Btf> {
+  const { bytes: raw } = await extractBtfBytes(bytes);
+  return parseBtf(raw, opts);
+}

@@ -1,0 +1,67 @@
+/**
+ * The `btfkit` command: parse arguments, call the library, print. Errors become one
+ * line `btfkit: FILE: what is wrong` and exit code 1 (2 for usage errors).
+ */
+import { isBtfError } from "../internal/errors.js";
+import { FileError } from "../io/files.js";
+import { UsageError } from "./args.js";
+import * as dump from "./commands/dump.js";
+import * as stats from "./commands/stats.js";
+
+interface Command {
+  help: string;
+  run(argv: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = { dump, stats };
+
+const HELP = `usage: btfkit COMMAND [ARGS]
+
+BTF (BPF Type Format) toolkit.
+
+commands:
+  dump    print types as bpftool does (raw text or JSON)
+  stats   type counts and bytes per kind
+
+'btfkit COMMAND --help' for a command's options.
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === "--help" || cmd === "-h" || cmd === "help") {
+    process.stdout.write(HELP);
+    return cmd ? 0 : 2;
+  }
+  if (cmd === "--version" || cmd === "-V") {
+    process.stdout.write("btfkit 0.1.0\n");
+    return 0;
+  }
+  const c = COMMANDS[cmd];
+  if (!c) {
+    process.stderr.write(`btfkit: unknown command '${cmd}'\n${HELP}`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(c.help);
+    return 0;
+  }
+  try {
+    return await c.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`btfkit: ${e.message}\n${c.help}`);
+      return 2;
+    }
+    if (e instanceof FileError) {
+      process.stderr.write(`btfkit: ${e.file}: ${e.error.message}\n`);
+      return 1;
+    }
+    if (isBtfError(e)) {
+      process.stderr.write(`btfkit: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`btfkit: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+    if (process.env.BTFKIT_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
+    return 1;
+  }
+}

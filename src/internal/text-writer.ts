@@ -1,0 +1,95 @@
+/**
+ * A growable byte buffer for text output: ASCII literals, decimal numbers and raw
+ * bytes copied straight from a string section, with no string building on the way.
+ */
+const enc = new TextEncoder();
+const cache = new Map<string, Uint8Array>();
+
+export class TextWriter {
+  buf: Uint8Array;
+  pos = 0;
+
+  constructor(capacity = 1 << 16) {
+    this.buf = new Uint8Array(capacity);
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.pos + n) cap *= 2;
+    const b = new Uint8Array(cap);
+    b.set(this.buf.subarray(0, this.pos));
+    this.buf = b;
+  }
+
+  /** A constant ASCII string (its bytes are cached). */
+  lit(s: string): this {
+    let b = cache.get(s);
+    if (!b) {
+      b = enc.encode(s);
+      cache.set(s, b);
+    }
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+    return this;
+  }
+
+  /** One byte. */
+  byte(c: number): this {
+    this.ensure(1);
+    this.buf[this.pos++] = c;
+    return this;
+  }
+
+  /** src[start, end). */
+  bytes(src: Uint8Array, start: number, end: number): this {
+    const n = end - start;
+    this.ensure(n);
+    if (n < 32) {
+      const b = this.buf;
+      let p = this.pos;
+      for (let i = start; i < end; i++) b[p++] = src[i]!;
+      this.pos = p;
+    } else {
+      this.buf.set(src.subarray(start, end), this.pos);
+      this.pos += n;
+    }
+    return this;
+  }
+
+  /** An unsigned integer below 2^53, in decimal. */
+  uint(n: number): this {
+    this.ensure(20);
+    const b = this.buf;
+    if (n < 10) {
+      b[this.pos++] = 48 + n;
+      return this;
+    }
+    let digits = 1;
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+    let p = this.pos + digits;
+    this.pos = p;
+    while (n >= 10) {
+      const q = Math.floor(n / 10);
+      b[--p] = 48 + (n - q * 10);
+      n = q;
+    }
+    b[--p] = 48 + n;
+    return this;
+  }
+
+  /** A signed integer (|n| below 2^53), in decimal. */
+  int(n: number): this {
+    if (n < 0) {
+      this.byte(45);
+      return this.uint(-n);
+    }
+    return this.uint(n);
+  }
+
+  /** The bytes written so far (a view). */
+  result(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+}

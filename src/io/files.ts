@@ -1,0 +1,104 @@
+/**
+ * Node-side loading: files, directories, /sys/kernel/btf, bases, and atomic writes
+ * (temp file + rename). The rest of the library has no Node-only imports.
+ */
+import { readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { BtfError, isBtfError } from "../internal/errors.js";
+import type { Btf } from "../btf/btf.js";
+import { extractBtfBytes } from "../btf/load.js";
+import { parseBtf } from "../btf/parse.js";
+
+export const SYSFS_BTF = "/sys/kernel/btf/";
+
+/** Read a whole file, turning fs errors into {@link BtfError} IO. */
+export async function readInput(path: string): Promise<Uint8Array> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch (e) {
+    throw new BtfError("IO", fsReason(e));
+  }
+  if (st.isDirectory()) throw new BtfError("IO", "is a directory");
+  try {
+    const buf = await readFile(path);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  } catch (e) {
+    throw new BtfError("IO", fsReason(e));
+  }
+}
+
+function fsReason(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  switch (code) {
+    case "ENOENT": return "no such file";
+    case "EACCES": case "EPERM": return "permission denied";
+    case "EISDIR": return "is a directory";
+    default: return (e as Error).message ?? String(e);
+  }
+}
+
+/** An error tied to the file it came from (for `btfkit: FILE: message`). */
+export class FileError extends Error {
+  constructor(readonly file: string, readonly error: BtfError) {
+    super(`${file}: ${error.message}`);
+  }
+}
+
+/** Run `fn`, tagging any BtfError with `file`. */
+export async function inFile<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (isBtfError(e)) throw new FileError(file, e);
+    throw e;
+  }
+}
+
+export interface OpenOptions {
+  /** A base BTF file (raw, ELF, compressed, vmlinuz) for split BTF. */
+  base?: string | Btf;
+  /** Kernel-style checks (default true). */
+  validate?: boolean;
+}
+
+/** True for a module file under /sys/kernel/btf (bpftool takes vmlinux as its base). */
+export function isSysfsModule(path: string): boolean {
+  return path.startsWith(SYSFS_BTF) && basename(path) !== "vmlinux" && dirname(path) + "/" === SYSFS_BTF;
+}
+
+/**
+ * Open BTF from any supported file, with its base: `opts.base`, or for
+ * `/sys/kernel/btf/MODULE` the running kernel's vmlinux, as bpftool does.
+ *
+ * @throws {FileError} naming the file at fault.
+ * @example
+ * ```ts
+ * const mod = await openBtf("/sys/kernel/btf/nf_tables"); // base: /sys/kernel/btf/vmlinux
+ * ```
+ */
+export async function openBtf(path: string, opts: OpenOptions = {}): Promise<Btf> {
+  let base: Btf | undefined;
+  if (typeof opts.base === "string") base = await openBtf(opts.base, { validate: opts.validate });
+  else if (opts.base) base = opts.base;
+  else if (isSysfsModule(path)) base = await openBtf(join(SYSFS_BTF, "vmlinux"), { validate: opts.validate });
+  return inFile(path, async () => {
+    const { bytes } = await extractBtfBytes(await readInput(path));
+    return parseBtf(bytes, { base, validate: opts.validate });
+  });
+}
+
+/**
+ * Write `data` to `path` atomically: a temp file beside it, then rename. On failure
+ * nothing is left behind and an existing `path` is untouched.
+ */
+export async function writeAtomic(path: string, data: Uint8Array): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw new BtfError("IO", `cannot write: ${fsReason(e)}`);
+  }
+}

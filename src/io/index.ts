@@ -1,0 +1,2 @@
+/** Node.js file helpers: open BTF from files, write atomically. @module */
+export * from "./files.js";
