@@ -11,3 +11,4 @@ export * from "./btf/index.js";
 export * from "./elf/index.js";
 export { BtfError, isBtfError, type BtfErrorCode } from "./internal/errors.js";
 export { decompress, detectCompression, bzImagePayload, type Compression } from "./compress.js";
+export * from "./modules/index.js";

@@ -28,9 +28,9 @@ export async function extractBtfBytes(bytes: Uint8Array): Promise<{ bytes: Uint8
   }
   const payload = bzImagePayload(bytes);
   if (payload) {
-    const fmt = detectCompression(payload);
-    if (!fmt) throw new BtfError("UNSUPPORTED", "bzImage payload compression not recognised (xz, zstd and gzip are supported)");
-    const vmlinux = await decompress(payload, fmt);
+    const fmt = detectCompression(payload.data);
+    if (!fmt) throw new BtfError("UNSUPPORTED", "bzImage payload compression not recognised (xz, zstd, lz4 and gzip are supported)");
+    const vmlinux = await decompress(payload.data, fmt, payload.size);
     if (!isElf(vmlinux)) throw new BtfError("MALFORMED", "bzImage payload is not an ELF vmlinux");
     return { bytes: elfBtf(vmlinux), source: "bzimage" };
   }
@@ -54,6 +54,16 @@ function elfBtf(bytes: Uint8Array): Uint8Array {
  * ```
  */
 export async function loadBtf(bytes: Uint8Array, opts: ParseOptions = {}): Promise<Btf> {
-  const { bytes: raw } = await extractBtfBytes(bytes);
-  return parseBtf(raw, opts);
+  const { bytes: raw, source } = await extractBtfBytes(bytes);
+  return parseIn(raw, source, opts);
+}
+
+/** parseBtf, with error offsets marked as relative to `.BTF` when the BTF came from a container. */
+export function parseIn(raw: Uint8Array, source: BtfSource, opts: ParseOptions = {}): Btf {
+  try {
+    return parseBtf(raw, opts);
+  } catch (e) {
+    if (source !== "raw" && e instanceof BtfError) throw e.inSection(".BTF");
+    throw e;
+  }
 }

@@ -141,17 +141,21 @@ export function parseBtf(bytes: Uint8Array, opts: ParseOptions = {}): Btf {
 function sanityCheck(btf: Btf, typeStart: number): void {
   const w = btf.types;
   const cnt = btf.typeCount;
+  // On a base, these failures mostly mean the split BTF was built for another base.
+  const fail = (msg: string, typeId: number, k: number): never => {
+    if (btf.base) throw new BtfError("MISMATCH", `${msg}; split BTF does not fit this base?`, { typeId, offset: typeStart + k * 4 });
+    throw new BtfError("MALFORMED", msg, { typeId, offset: typeStart + k * 4 });
+  };
   for (let i = 0; i < btf.nrTypes; i++) {
     const o = btf.typeOffs[i]!;
     const id = btf.startId + i;
     forEachStrRef(w, o, (k) => {
-      if (!btf.strValid(w[k]!))
-        throw new BtfError("MALFORMED", `invalid string offset ${w[k]}${k === o ? " for the name" : ""}`, { typeId: id, offset: typeStart + k * 4 });
+      if (!btf.strValid(w[k]!)) fail(`invalid string offset ${w[k]}${k === o ? " for the name" : ""}`, id, k);
     });
     forEachTypeRef(w, o, (k) => {
-      if (w[k]! >= cnt) throw new BtfError("MALFORMED", `reference to type [${w[k]}] past the last type [${cnt - 1}]`, { typeId: id, offset: typeStart + k * 4 });
+      if (w[k]! >= cnt) fail(`reference to type [${w[k]}] past the last type [${cnt - 1}]`, id, k);
     });
     if (kindOf(w[o + 1]!) === Kind.FUNC && btf.kind(w[o + 2]!) !== Kind.FUNC_PROTO)
-      throw new BtfError("MALFORMED", `FUNC refers to type [${w[o + 2]}], which is not a FUNC_PROTO`, { typeId: id, offset: typeStart + (o + 2) * 4 });
+      fail(`FUNC refers to type [${w[o + 2]}], which is not a FUNC_PROTO`, id, o + 2);
   }
 }

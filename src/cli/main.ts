@@ -7,13 +7,14 @@ import { FileError } from "../io/files.js";
 import { UsageError } from "./args.js";
 import * as dump from "./commands/dump.js";
 import * as stats from "./commands/stats.js";
+import * as modules from "./commands/modules.js";
 
 interface Command {
   help: string;
   run(argv: string[]): Promise<number>;
 }
 
-const COMMANDS: Record<string, Command> = { dump, stats };
+const COMMANDS: Record<string, Command> = { dump, stats, modules };
 
 const HELP = `usage: btfkit COMMAND [ARGS]
 
@@ -22,6 +23,7 @@ BTF (BPF Type Format) toolkit.
 commands:
   dump    print types as bpftool does (raw text or JSON)
   stats   type counts and bytes per kind
+  modules check a kernel's module tree against its vmlinux
 
 'btfkit COMMAND --help' for a command's options.
 `;

@@ -19,6 +19,8 @@ export type BtfErrorCode =
 export interface BtfErrorLocation {
   typeId?: number;
   offset?: number;
+  /** The section the offset is relative to (e.g. ".BTF" of an ELF file); unset: the file. */
+  section?: string;
 }
 
 /**
@@ -35,15 +37,26 @@ export class BtfError extends Error {
   readonly code: BtfErrorCode;
   readonly typeId: number | undefined;
   readonly offset: number | undefined;
+  readonly section: string | undefined;
+  /** The message without the location suffix. */
+  readonly detail: string;
 
   constructor(code: BtfErrorCode, message: string, where: BtfErrorLocation = {}, options?: { cause?: unknown }) {
     const loc: string[] = [];
     if (where.typeId !== undefined) loc.push(`type [${where.typeId}]`);
-    if (where.offset !== undefined) loc.push(`offset ${where.offset}`);
+    if (where.offset !== undefined) loc.push(`offset ${where.offset}${where.section ? ` in ${where.section}` : ""}`);
     super(loc.length ? `${message} (${loc.join(", ")})` : message, options);
     this.code = code;
     this.typeId = where.typeId;
     this.offset = where.offset;
+    this.section = where.section;
+    this.detail = message;
+  }
+
+  /** The same error with its offset taken as relative to `section`. */
+  inSection(section: string): BtfError {
+    if (this.offset === undefined || this.section !== undefined) return this;
+    return new BtfError(this.code, this.detail, { typeId: this.typeId, offset: this.offset, section }, { cause: this.cause });
   }
 }
 

@@ -3,7 +3,6 @@
  * bytes copied straight from a string section, with no string building on the way.
  */
 const enc = new TextEncoder();
-const cache = new Map<string, Uint8Array>();
 
 export class TextWriter {
   buf: Uint8Array;
@@ -22,22 +21,26 @@ export class TextWriter {
     this.buf = b;
   }
 
-  /** A constant ASCII string (its bytes are cached). */
+  /** An ASCII string (callers pass literals and other pure-ASCII text). */
   lit(s: string): this {
-    let b = cache.get(s);
-    if (!b) {
-      b = enc.encode(s);
-      cache.set(s, b);
-    }
-    this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+    const n = s.length;
+    if (this.pos + n > this.buf.length) this.ensure(n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+    this.pos = p;
     return this;
+  }
+
+  /** Any string, UTF-8 encoded. */
+  text(s: string): this {
+    const b = enc.encode(s);
+    return this.bytes(b, 0, b.length);
   }
 
   /** One byte. */
   byte(c: number): this {
-    this.ensure(1);
+    if (this.pos >= this.buf.length) this.ensure(1);
     this.buf[this.pos++] = c;
     return this;
   }
@@ -60,7 +63,7 @@ export class TextWriter {
 
   /** An unsigned integer below 2^53, in decimal. */
   uint(n: number): this {
-    this.ensure(20);
+    if (this.pos + 20 > this.buf.length) this.ensure(20);
     const b = this.buf;
     if (n < 10) {
       b[this.pos++] = 48 + n;

@@ -2,12 +2,12 @@
  * Node-side loading: files, directories, /sys/kernel/btf, bases, and atomic writes
  * (temp file + rename). The rest of the library has no Node-only imports.
  */
-import { readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { readFileSync, statSync } from "node:fs";
+import { rename, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { BtfError, isBtfError } from "../internal/errors.js";
 import type { Btf } from "../btf/btf.js";
-import { extractBtfBytes } from "../btf/load.js";
-import { parseBtf } from "../btf/parse.js";
+import { extractBtfBytes, parseIn } from "../btf/load.js";
 
 export const SYSFS_BTF = "/sys/kernel/btf/";
 
@@ -15,13 +15,14 @@ export const SYSFS_BTF = "/sys/kernel/btf/";
 export async function readInput(path: string): Promise<Uint8Array> {
   let st;
   try {
-    st = await stat(path);
+    st = statSync(path);
   } catch (e) {
     throw new BtfError("IO", fsReason(e));
   }
   if (st.isDirectory()) throw new BtfError("IO", "is a directory");
   try {
-    const buf = await readFile(path);
+    // Synchronous: one read for the whole file, no thread-pool round trips per chunk.
+    const buf = readFileSync(path);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (e) {
     throw new BtfError("IO", fsReason(e));
@@ -83,8 +84,8 @@ export async function openBtf(path: string, opts: OpenOptions = {}): Promise<Btf
   else if (opts.base) base = opts.base;
   else if (isSysfsModule(path)) base = await openBtf(join(SYSFS_BTF, "vmlinux"), { validate: opts.validate });
   return inFile(path, async () => {
-    const { bytes } = await extractBtfBytes(await readInput(path));
-    return parseBtf(bytes, { base, validate: opts.validate });
+    const { bytes, source } = await extractBtfBytes(await readInput(path));
+    return parseIn(bytes, source, { base, validate: opts.validate });
   });
 }
 

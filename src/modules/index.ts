@@ -1,0 +1,2 @@
+/** Whole module trees: check (and later encode, report) every module on one base. @module */
+export * from "./check.js";
