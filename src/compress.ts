@@ -50,14 +50,20 @@ let zstdDecoder: Promise<{ decode(a: Uint8Array, size?: number): Uint8Array }> |
  * pure-JS fzstd, which stays as the fallback where WebAssembly is unavailable).
  */
 async function zstd(bytes: Uint8Array, expectedSize?: number): Promise<Uint8Array> {
-  if ((globalThis as { WebAssembly?: unknown }).WebAssembly === undefined) return zstdDecompress(bytes);
+  const size = expectedSize ?? frameContentSize(bytes);
+  // zstddec reports no errors (corrupt input gives a short or garbage result) and needs the
+  // size up front: use it only with a known, plausible size and check what it returns;
+  // anything else goes to fzstd, which throws on corrupt data.
+  if ((globalThis as { WebAssembly?: unknown }).WebAssembly === undefined || size === undefined || size === 0 || size > Math.max(1 << 24, bytes.length * 64))
+    return zstdDecompress(bytes);
   zstdDecoder ??= import("zstddec").then(async ({ ZSTDDecoder }) => {
     const d = new ZSTDDecoder();
     await d.init();
     return d;
   });
   const d = await zstdDecoder;
-  return d.decode(bytes, expectedSize ?? frameContentSize(bytes));
+  const out = d.decode(bytes, size);
+  return out.length === size ? out : zstdDecompress(bytes);
 }
 
 /** The Frame_Content_Size of a zstd frame header, when present; undefined otherwise. */

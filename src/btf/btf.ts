@@ -88,7 +88,7 @@ export class Btf {
 
   /** True when `id` names a type of this BTF or its base (0, void, included). */
   hasType(id: number): boolean {
-    return id >= 0 && id < this.typeCount;
+    return Number.isInteger(id) && id >= 0 && id < this.typeCount;
   }
 
   /** The BTF (this or an ancestor) that stores type `id` (id >= 1). */

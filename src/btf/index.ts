@@ -21,3 +21,5 @@ export { dumpRaw, dumpRawBytes, dumpTypeRaw } from "./dump/raw.js";
 export { dumpJson, dumpJsonBytes, dumpTypeJson } from "./dump/json.js";
 export { btfStats, formatStats, type BtfStats, type KindStats } from "./stats.js";
 export { loadBtf, extractBtfBytes, type BtfSource } from "./load.js";
+export * from "./builder.js";
+export { dedup, type DedupOptions } from "./dedup/index.js";

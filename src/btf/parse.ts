@@ -7,7 +7,6 @@
 import { BtfError } from "../internal/errors.js";
 import { Btf, HOST_ENDIAN, type BtfHeader, type Endian } from "./btf.js";
 import { ELEM_WORDS, INFO_WORDS, KIND_MAX, Kind, kindOf, vlenOf } from "./kinds.js";
-import { forEachStrRef, forEachTypeRef } from "./field-iter.js";
 import { assertKernelValid } from "./validate.js";
 
 export const BTF_MAGIC = 0xeb9f;
@@ -141,21 +140,69 @@ export function parseBtf(bytes: Uint8Array, opts: ParseOptions = {}): Btf {
 function sanityCheck(btf: Btf, typeStart: number): void {
   const w = btf.types;
   const cnt = btf.typeCount;
+  const strStart = btf.startStrOff;
+  const strEnd = strStart + btf.strLen;
   // On a base, these failures mostly mean the split BTF was built for another base.
   const fail = (msg: string, typeId: number, k: number): never => {
     if (btf.base) throw new BtfError("MISMATCH", `${msg}; split BTF does not fit this base?`, { typeId, offset: typeStart + k * 4 });
     throw new BtfError("MALFORMED", msg, { typeId, offset: typeStart + k * 4 });
   };
-  for (let i = 0; i < btf.nrTypes; i++) {
+  const badStr = (off: number) => (off >= strStart ? off >= strEnd : !btf.strValid(off));
+  const checkStr = (k: number, id: number, o: number) => {
+    if (badStr(w[k]!)) fail(`invalid string offset ${w[k]}${k === o ? " for the name" : ""}`, id, k);
+  };
+  const checkRef = (k: number, id: number) => {
+    if (w[k]! >= cnt) fail(`reference to type [${w[k]}] past the last type [${cnt - 1}]`, id, k);
+  };
+  // Unrolled per kind (same fields as forEachStrRef/forEachTypeRef): this loop runs over every type.
+  for (let i = 0, n = btf.nrTypes; i < n; i++) {
     const o = btf.typeOffs[i]!;
     const id = btf.startId + i;
-    forEachStrRef(w, o, (k) => {
-      if (!btf.strValid(w[k]!)) fail(`invalid string offset ${w[k]}${k === o ? " for the name" : ""}`, id, k);
-    });
-    forEachTypeRef(w, o, (k) => {
-      if (w[k]! >= cnt) fail(`reference to type [${w[k]}] past the last type [${cnt - 1}]`, id, k);
-    });
-    if (kindOf(w[o + 1]!) === Kind.FUNC && btf.kind(w[o + 2]!) !== Kind.FUNC_PROTO)
-      fail(`FUNC refers to type [${w[o + 2]}], which is not a FUNC_PROTO`, id, o + 2);
+    if (w[o]! !== 0 && badStr(w[o]!)) checkStr(o, id, o);
+    const info = w[o + 1]!;
+    const vlen = info & 0xffff;
+    switch (kindOf(info)) {
+      case Kind.PTR:
+      case Kind.TYPEDEF:
+      case Kind.VOLATILE:
+      case Kind.CONST:
+      case Kind.RESTRICT:
+      case Kind.VAR:
+      case Kind.DECL_TAG:
+      case Kind.TYPE_TAG:
+        checkRef(o + 2, id);
+        break;
+      case Kind.FUNC:
+        checkRef(o + 2, id);
+        if (btf.kind(w[o + 2]!) !== Kind.FUNC_PROTO) fail(`FUNC refers to type [${w[o + 2]}], which is not a FUNC_PROTO`, id, o + 2);
+        break;
+      case Kind.ARRAY:
+        checkRef(o + 3, id);
+        checkRef(o + 4, id);
+        break;
+      case Kind.STRUCT:
+      case Kind.UNION:
+        for (let j = 0, m = o + 3; j < vlen; j++, m += 3) {
+          if (badStr(w[m]!)) checkStr(m, id, o);
+          if (w[m + 1]! >= cnt) checkRef(m + 1, id);
+        }
+        break;
+      case Kind.ENUM:
+        for (let j = 0, m = o + 3; j < vlen; j++, m += 2) if (badStr(w[m]!)) checkStr(m, id, o);
+        break;
+      case Kind.ENUM64:
+        for (let j = 0, m = o + 3; j < vlen; j++, m += 3) if (badStr(w[m]!)) checkStr(m, id, o);
+        break;
+      case Kind.FUNC_PROTO:
+        checkRef(o + 2, id);
+        for (let j = 0, m = o + 3; j < vlen; j++, m += 2) {
+          if (badStr(w[m]!)) checkStr(m, id, o);
+          if (w[m + 1]! >= cnt) checkRef(m + 1, id);
+        }
+        break;
+      case Kind.DATASEC:
+        for (let j = 0, m = o + 3; j < vlen; j++, m += 3) if (w[m]! >= cnt) checkRef(m, id);
+        break;
+    }
   }
 }

@@ -9,7 +9,7 @@
  * the base are followed.
  */
 import { BtfError } from "../internal/errors.js";
-import type { Btf } from "./btf.js";
+import { Btf } from "./btf.js";
 import { Kind, KIND_NAMES, kflagOf, kindOf, vlenOf } from "./kinds.js";
 
 /** One problem found by {@link checkKernel}. */
@@ -47,8 +47,16 @@ export function checkKernel(btf: Btf, max = 1): Problem[] {
   const kindName = (id: number) => (id === 0 ? "void" : KIND_NAMES[btf.kind(id)]!);
   const named = (off: number) => {
     if (off === 0) return false;
-    const sp = btf.strSpan(off);
-    return sp !== undefined && sp[2] > sp[1];
+    let b: Btf = btf;
+    while (off < b.startStrOff && b.base) b = b.base;
+    const local = off - b.startStrOff;
+    return local >= 0 && local < b.strLen && b.strs[local] !== 0;
+  };
+  const sizes = new Float64Array(btf.typeCount).fill(-2); // memo for sizeOf, -2: not computed
+  const memberSize = (t: number): number => {
+    let v = sizes[t]!;
+    if (v === -2) sizes[t] = v = sizeOf(btf, t, ptrSize);
+    return v;
   };
   const badTarget = (id: number, what: string, target: number): boolean => {
     if (target !== 0 && NOT_A_TYPE(btf.kind(target))) return add(id, `${what} refers to [${target}], a ${kindName(target)}`);
@@ -106,20 +114,20 @@ export function checkKernel(btf: Btf, max = 1): Problem[] {
           const mo = w[m + 2]!;
           const bitOff = kflag ? mo & 0xffffff : mo;
           const bitSize = kflag ? mo >>> 24 : 0;
-          const what = `member #${j}${w[m] ? ` '${btf.str(w[m]!)}'` : ""}`;
-          if (kind === Kind.UNION && bitOff !== 0 && add(id, `UNION ${what} at non-zero bit offset ${bitOff}`)) return out;
-          if (mt === 0 && add(id, `${K} ${what} is void`)) return out;
-          if (badTarget(id, `${K} ${what}`, mt)) return out;
+          const what = () => `member #${j}${w[m] ? ` '${btf.str(w[m]!)}'` : ""}`;
+          if (kind === Kind.UNION && bitOff !== 0 && add(id, `UNION ${what()} at non-zero bit offset ${bitOff}`)) return out;
+          if (mt === 0 && add(id, `${K} ${what()} is void`)) return out;
+          if (mt !== 0 && NOT_A_TYPE(btf.kind(mt)) && badTarget(id, `${K} ${what()}`, mt)) return out;
           let bits = bitSize;
           if (!bitSize) {
-            const sz = sizeOf(btf, mt, ptrSize);
+            const sz = memberSize(mt);
             if (sz < 0) {
-              if (add(id, `${K} ${what} has incomplete type [${mt}]`)) return out;
+              if (add(id, `${K} ${what()} has incomplete type [${mt}]`)) return out;
               continue;
             }
             bits = sz * 8;
           }
-          if (bitOff + bits > third * 8 && add(id, `${K} ${what} ends at bit ${bitOff + bits}, beyond the size ${third}`)) return out;
+          if (bitOff + bits > third * 8 && add(id, `${K} ${what()} ends at bit ${bitOff + bits}, beyond the size ${third}`)) return out;
         }
         break;
       }

@@ -8,13 +8,15 @@ import { UsageError } from "./args.js";
 import * as dump from "./commands/dump.js";
 import * as stats from "./commands/stats.js";
 import * as modules from "./commands/modules.js";
+import * as dedupCmd from "./commands/dedup.js";
+import * as merge from "./commands/merge.js";
 
 interface Command {
   help: string;
   run(argv: string[]): Promise<number>;
 }
 
-const COMMANDS: Record<string, Command> = { dump, stats, modules };
+const COMMANDS: Record<string, Command> = { dump, stats, modules, dedup: dedupCmd, merge };
 
 const HELP = `usage: btfkit COMMAND [ARGS]
 
@@ -24,6 +26,8 @@ commands:
   dump    print types as bpftool does (raw text or JSON)
   stats   type counts and bytes per kind
   modules check a kernel's module tree against its vmlinux
+  dedup   deduplicate BTF as libbpf's btf__dedup does (also split BTF)
+  merge   append several BTFs into one (btf__add_btf), optionally deduplicated
 
 'btfkit COMMAND --help' for a command's options.
 `;

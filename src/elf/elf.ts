@@ -6,6 +6,9 @@
 import { unzlibSync } from "fflate";
 import { decompress as zstdDecompress } from "fzstd";
 import { BtfError } from "../internal/errors.js";
+import { decodeLatin1 } from "../btf/strings.js";
+import { readSymbols, type ElfSymbol } from "./symbols.js";
+import { applyRelocations, readRelocations, relocationSectionsFor, type ApplyRelocationsOptions, type ElfRelocation } from "./relocations.js";
 
 export const SHF_COMPRESSED = 0x800;
 export const SHT_NOBITS = 8;
@@ -45,6 +48,16 @@ export class ElfFile {
   readonly type: number;
   readonly machine: number;
   readonly sections: ElfSection[] = [];
+  /** Header fields needed to rewrite the file (see `write.ts`); 0 when absent. */
+  readonly ehsize: number = 0;
+  readonly phoff: number = 0;
+  readonly phentsize: number = 0;
+  /** Number of program headers (resolved through section 0 when `e_phnum` is PN_XNUM). */
+  readonly phnum: number = 0;
+  readonly shoff: number = 0;
+  readonly shentsize: number = 0;
+  /** Index of the section-name string table (resolved through section 0 for SHN_XINDEX). */
+  readonly shstrndx: number = 0;
   private readonly dv: DataView;
 
   /** @throws {BtfError} MALFORMED when the header or section table is out of bounds. */
@@ -66,6 +79,12 @@ export class ElfFile {
     const shentsize = this.u16(this.is64 ? 58 : 46);
     let shnum = this.u16(this.is64 ? 60 : 48);
     let shstrndx = this.u16(this.is64 ? 62 : 50);
+    this.ehsize = this.u16(this.is64 ? 52 : 40);
+    this.phoff = this.is64 ? this.u64(32) : this.u32(28);
+    this.phentsize = this.u16(this.is64 ? 54 : 42);
+    this.phnum = this.u16(this.is64 ? 56 : 44);
+    this.shoff = shoff;
+    this.shentsize = shentsize;
     if (shoff === 0) return;
     const minEnt = this.is64 ? 64 : 40;
     if (shentsize < minEnt) throw new BtfError("MALFORMED", `ELF section header size ${shentsize} too small`, { offset: this.is64 ? 58 : 46 });
@@ -73,6 +92,8 @@ export class ElfFile {
     // Extended numbering: counts in section 0.
     if (shnum === 0) shnum = this.is64 ? this.u64(shoff + 32) : this.u32(shoff + 20);
     if (shstrndx === 0xffff) shstrndx = this.u32(shoff + (this.is64 ? 40 : 24));
+    if (this.phnum === 0xffff) this.phnum = this.u32(shoff + (this.is64 ? 44 : 28));
+    this.shstrndx = shstrndx;
     if (shoff + shnum * shentsize > bytes.length) throw new BtfError("MALFORMED", `ELF section headers (${shnum}) past the end of the file`, { offset: shoff });
     const raw: Omit<ElfSection, "name">[] = [];
     const nameOffs: number[] = [];
@@ -92,7 +113,7 @@ export class ElfFile {
       if (strSec && strSec.type !== SHT_NOBITS && strSec.offset + strSec.size <= bytes.length) {
         const start = strSec.offset + nameOffs[i]!;
         const end = bytes.indexOf(0, start);
-        if (nameOffs[i]! < strSec.size && end >= 0) name = String.fromCharCode(...bytes.subarray(start, Math.min(end, strSec.offset + strSec.size)));
+        if (nameOffs[i]! < strSec.size && end >= 0) name = decodeLatin1(bytes, start, Math.min(end, strSec.offset + strSec.size));
       }
       this.sections.push({ ...r, name });
     }
@@ -108,6 +129,41 @@ export class ElfFile {
     const v = this.dv.getBigUint64(o, this.littleEndian);
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new BtfError("MALFORMED", `ELF value ${v} too large`, { offset: o });
     return Number(v);
+  }
+
+  /**
+   * The entries of a symbol table: `.symtab` by default (`.dynsym` when there is no
+   * `.symtab`), or the given section. Empty when the file has neither.
+   * @throws {BtfError} MALFORMED when the table is out of bounds.
+   */
+  symbols(sec?: ElfSection | ".symtab" | ".dynsym"): ElfSymbol[] {
+    let s: ElfSection | undefined;
+    if (typeof sec === "object") s = sec;
+    else if (sec === ".dynsym") s = this.sections.find((x) => x.type === 11);
+    else if (sec === ".symtab") s = this.sections.find((x) => x.type === 2);
+    else s = this.sections.find((x) => x.type === 2) ?? this.sections.find((x) => x.type === 11);
+    return s ? readSymbols(this, s) : [];
+  }
+
+  /**
+   * The relocations that apply to section `target` (from every `SHT_REL`/`SHT_RELA`
+   * section whose `sh_info` is its index), in file order.
+   */
+  relocations(target: ElfSection | string): ElfRelocation[] {
+    const t = typeof target === "string" ? this.section(target) : target;
+    if (!t) throw new BtfError("NOT_FOUND", `no ${String(target)} section`);
+    return relocationSectionsFor(this, t).flatMap((r) => readRelocations(this, r));
+  }
+
+  /**
+   * Section data with relocations applied (ET_REL files; other files are returned as
+   * they are): what a DWARF reader must use for `.debug_*` sections of a `.o`/`.ko`.
+   * @throws {BtfError} NOT_FOUND, MALFORMED, UNSUPPORTED (see `applyRelocations`).
+   */
+  relocatedSectionData(sec: ElfSection | string, opts?: ApplyRelocationsOptions): Uint8Array {
+    const s = typeof sec === "string" ? this.section(sec) : sec;
+    if (!s) throw new BtfError("NOT_FOUND", `no ${String(sec)} section`);
+    return applyRelocations(this, s, opts);
   }
 
   /** The first section named `name`, or undefined. */

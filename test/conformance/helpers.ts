@@ -66,8 +66,15 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
 /** Run and insist on exit 0; returns stdout. */
 export async function runOk(cmd: string, args: string[]): Promise<Buffer> {
   const r = await run(cmd, args);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.code}: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.code}: ${errorLines(r.stderr)}`);
   return r.stdout;
+}
+
+/** The telling lines of a tool's stderr: the first few, and any naming an error. */
+function errorLines(stderr: string): string {
+  const lines = stderr.split("\n").filter((l) => l.trim());
+  const pick = lines.slice(0, 4).concat(lines.slice(4).filter((l) => /error/i.test(l)).slice(0, 3));
+  return pick.join(" | ").slice(0, 1500) || "(no stderr)";
 }
 
 /** `bpftool [-j] [-B base] btf dump file F format raw`. */
@@ -215,7 +222,7 @@ export class Failures {
   }
   /** Message for assert: how many, and the first few in full. */
   report(what: string, of: number): string {
-    const head = this.items.slice(0, 8).join("\n  ");
+    const head = [...this.items].sort().slice(0, 8).join("\n  ");
     return `${this.items.length} of ${of} ${what}:\n  ${head}${this.items.length > 8 ? `\n  ... and ${this.items.length - 8} more` : ""}`;
   }
 }

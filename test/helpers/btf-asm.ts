@@ -25,13 +25,16 @@ export const info = (kind: number, vlen = 0, kflag: number | boolean = 0): numbe
   (((kflag ? 1 : 0) << 31) | (kind << 24) | (vlen & 0xffff)) >>> 0;
 
 export interface Member {
-  name?: string;
+  name?: Name;
   type: number;
   bitOff?: number;
   bitSize?: number;
 }
 
 const enc = new TextEncoder();
+
+/** A name: a JS string (UTF-8) or raw bytes (no NUL). */
+export type Name = string | Uint8Array;
 
 /** Header field overrides; offsets are relative to the end of the header, as in the file. */
 export interface HeaderFields {
@@ -116,7 +119,8 @@ export function readHeader(b: Uint8Array): Required<HeaderFields> & { endian: En
 export function swapEndian(b: Uint8Array): Uint8Array {
   const h = readHeader(b);
   if (h.hdrLen !== 24) throw new Error("swapEndian: hdr_len must be 24");
-  const out = b.slice();
+  const out = new Uint8Array(b.length);
+  out.set(b);
   const inLe = h.endian === "little";
   const src = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const dst = new DataView(out.buffer);
@@ -203,7 +207,7 @@ export class BtfAsm {
     return this.nextId - 1;
   }
 
-  int(name: string, size: number, encoding = 0, bits = size * 8, offset = 0): number {
+  int(name: Name, size: number, encoding = 0, bits = size * 8, offset = 0): number {
     return this.raw(this.str(name), info(K.INT), size, ((encoding & 0xf) << 24) | ((offset & 0xff) << 16) | (bits & 0xff));
   }
   ptr(type: number): number {
@@ -218,16 +222,16 @@ export class BtfAsm {
   restrict(type: number): number {
     return this.raw(0, info(K.RESTRICT), type);
   }
-  typedef(name: string, type: number): number {
+  typedef(name: Name, type: number): number {
     return this.raw(this.str(name), info(K.TYPEDEF), type);
   }
-  typeTag(value: string, type: number, kflag = 0): number {
+  typeTag(value: Name, type: number, kflag = 0): number {
     return this.raw(this.str(value), info(K.TYPE_TAG, 0, kflag), type);
   }
   array(elem: number, index: number, nelems: number): number {
     return this.raw(0, info(K.ARRAY), 0, elem, index, nelems);
   }
-  private composite(kind: number, name: string | undefined, size: number, members: Member[], kflag?: boolean): number {
+  private composite(kind: number, name: Name | undefined, size: number, members: Member[], kflag?: boolean): number {
     const kf = kflag ?? members.some((m) => m.bitSize);
     const w = [this.str(name), info(kind, members.length, kf), size];
     for (const m of members) {
@@ -236,20 +240,20 @@ export class BtfAsm {
     }
     return this.raw(...w);
   }
-  struct(name: string | undefined, size: number, members: Member[] = [], kflag?: boolean): number {
+  struct(name: Name | undefined, size: number, members: Member[] = [], kflag?: boolean): number {
     return this.composite(K.STRUCT, name, size, members, kflag);
   }
-  union(name: string | undefined, size: number, members: Member[] = [], kflag?: boolean): number {
+  union(name: Name | undefined, size: number, members: Member[] = [], kflag?: boolean): number {
     return this.composite(K.UNION, name, size, members, kflag);
   }
   /** ENUM; `signed` defaults to "some value is negative". */
-  enum(name: string | undefined, size: number, values: [string, number][], signed?: boolean): number {
+  enum(name: Name | undefined, size: number, values: [Name, number][], signed?: boolean): number {
     const sg = signed ?? values.some(([, v]) => v < 0);
     const w = [this.str(name), info(K.ENUM, values.length, sg), size];
     for (const [n, v] of values) w.push(this.str(n), v >>> 0);
     return this.raw(...w);
   }
-  enum64(name: string | undefined, size: number, values: [string, bigint][], signed = false): number {
+  enum64(name: Name | undefined, size: number, values: [Name, bigint][], signed = false): number {
     const w = [this.str(name), info(K.ENUM64, values.length, signed), size];
     for (const [n, v] of values) {
       const u = BigInt.asUintN(64, v);
@@ -257,29 +261,29 @@ export class BtfAsm {
     }
     return this.raw(...w);
   }
-  fwd(name: string, union = false): number {
+  fwd(name: Name, union = false): number {
     return this.raw(this.str(name), info(K.FWD, 0, union), 0);
   }
-  func(name: string, proto: number, linkage = 1): number {
+  func(name: Name, proto: number, linkage = 1): number {
     return this.raw(this.str(name), info(K.FUNC, linkage), proto);
   }
-  funcProto(ret: number, params: { name?: string; type: number }[] = []): number {
+  funcProto(ret: number, params: { name?: Name; type: number }[] = []): number {
     const w = [0, info(K.FUNC_PROTO, params.length), ret];
     for (const p of params) w.push(this.str(p.name), p.type);
     return this.raw(...w);
   }
-  var(name: string, type: number, linkage = 1): number {
+  var(name: Name, type: number, linkage = 1): number {
     return this.raw(this.str(name), info(K.VAR), type, linkage);
   }
-  datasec(name: string, size: number, vars: { type: number; offset: number; size: number }[]): number {
+  datasec(name: Name, size: number, vars: { type: number; offset: number; size: number }[]): number {
     const w = [this.str(name), info(K.DATASEC, vars.length), size];
     for (const v of vars) w.push(v.type, v.offset, v.size);
     return this.raw(...w);
   }
-  float(name: string, size: number): number {
+  float(name: Name, size: number): number {
     return this.raw(this.str(name), info(K.FLOAT), size);
   }
-  declTag(value: string, type: number, componentIdx = -1, kflag = 0): number {
+  declTag(value: Name, type: number, componentIdx = -1, kflag = 0): number {
     return this.raw(this.str(value), info(K.DECL_TAG, 0, kflag), type, componentIdx >>> 0);
   }
 

@@ -1,0 +1,318 @@
+/**
+ * DWARF expressions (`DW_OP_*`): decoding into operations, and pahole's test of
+ * whether a function parameter sits in the register the calling convention puts it
+ * in (`parameter__reg` / `parameter__new` of dwarves 1.30 `dwarf_loader.c`).
+ * @module
+ */
+import { BtfError } from "../internal/errors.js";
+import { EM_AARCH64, EM_ARM, EM_PPC64, EM_RISCV, EM_S390, EM_X86_64 } from "../elf/constants.js";
+import { leb, slebBig, uintBig, uleb, ulebBig } from "./bytes.js";
+import { DW_AT, DW_OP, opName } from "./constants.js";
+import type { DieCursor } from "./die.js";
+import type { LocationEntry } from "./lists.js";
+
+/** One decoded operation. */
+export interface ExprOp {
+  /** `DW_OP_*` */
+  op: number;
+  /** Offset of the operation in the expression. */
+  offset: number;
+  /** Numeric operands, in order (bigint for addresses and 8-byte constants, number otherwise). */
+  args: (number | bigint)[];
+  /** Block operand: the sub-expression of `entry_value`, the bytes of `implicit_value` / `const_type`. */
+  block?: Uint8Array;
+}
+
+/** Sizes an expression's operands depend on. */
+export interface ExprEncoding {
+  addressSize: number;
+  offsetSize: 4 | 8;
+  version: number;
+  littleEndian: boolean;
+}
+
+// Operand layouts. a: address; 1u/1s/2u/2s/4u/4s/8u/8s: fixed; u/s: LEB128;
+// r: DIE reference (offset-sized; address-sized in DWARF 2); b: ULEB length + bytes;
+// B: 1-byte length + bytes.
+const OPERANDS = new Map<number, string[]>([
+  [DW_OP.addr, ["a"]],
+  [DW_OP.const1u, ["1u"]],
+  [DW_OP.const1s, ["1s"]],
+  [DW_OP.const2u, ["2u"]],
+  [DW_OP.const2s, ["2s"]],
+  [DW_OP.const4u, ["4u"]],
+  [DW_OP.const4s, ["4s"]],
+  [DW_OP.const8u, ["8u"]],
+  [DW_OP.const8s, ["8s"]],
+  [DW_OP.constu, ["u"]],
+  [DW_OP.consts, ["s"]],
+  [DW_OP.pick, ["1u"]],
+  [DW_OP.plus_uconst, ["u"]],
+  [DW_OP.skip, ["2s"]],
+  [DW_OP.bra, ["2s"]],
+  [DW_OP.regx, ["u"]],
+  [DW_OP.fbreg, ["s"]],
+  [DW_OP.bregx, ["u", "s"]],
+  [DW_OP.piece, ["u"]],
+  [DW_OP.deref_size, ["1u"]],
+  [DW_OP.xderef_size, ["1u"]],
+  [DW_OP.call2, ["2u"]],
+  [DW_OP.call4, ["4u"]],
+  [DW_OP.call_ref, ["r"]],
+  [DW_OP.bit_piece, ["u", "u"]],
+  [DW_OP.implicit_value, ["b"]],
+  [DW_OP.implicit_pointer, ["r", "s"]],
+  [DW_OP.GNU_implicit_pointer, ["r", "s"]],
+  [DW_OP.addrx, ["u"]],
+  [DW_OP.constx, ["u"]],
+  [DW_OP.GNU_addr_index, ["u"]],
+  [DW_OP.GNU_const_index, ["u"]],
+  [DW_OP.entry_value, ["b"]],
+  [DW_OP.GNU_entry_value, ["b"]],
+  [DW_OP.const_type, ["u", "B"]],
+  [DW_OP.GNU_const_type, ["u", "B"]],
+  [DW_OP.regval_type, ["u", "u"]],
+  [DW_OP.GNU_regval_type, ["u", "u"]],
+  [DW_OP.deref_type, ["1u", "u"]],
+  [DW_OP.GNU_deref_type, ["1u", "u"]],
+  [DW_OP.xderef_type, ["1u", "u"]],
+  [DW_OP.convert, ["u"]],
+  [DW_OP.GNU_convert, ["u"]],
+  [DW_OP.reinterpret, ["u"]],
+  [DW_OP.GNU_reinterpret, ["u"]],
+  [DW_OP.GNU_parameter_ref, ["4u"]],
+  [DW_OP.GNU_variable_value, ["r"]],
+]);
+for (let i = 0; i < 32; i++) OPERANDS.set(DW_OP.breg0 + i, ["s"]);
+
+const NO_OPERANDS = new Set<number>([
+  DW_OP.deref, DW_OP.dup, DW_OP.drop, DW_OP.over, DW_OP.swap, DW_OP.rot, DW_OP.xderef, DW_OP.abs, DW_OP.and, DW_OP.div, DW_OP.minus,
+  DW_OP.mod, DW_OP.mul, DW_OP.neg, DW_OP.not, DW_OP.or, DW_OP.plus, DW_OP.shl, DW_OP.shr, DW_OP.shra, DW_OP.xor, DW_OP.eq, DW_OP.ge,
+  DW_OP.gt, DW_OP.le, DW_OP.lt, DW_OP.ne, DW_OP.nop, DW_OP.push_object_address, DW_OP.form_tls_address, DW_OP.call_frame_cfa,
+  DW_OP.stack_value, DW_OP.GNU_push_tls_address, DW_OP.GNU_uninit,
+]);
+for (let i = 0; i < 32; i++) {
+  NO_OPERANDS.add(DW_OP.lit0 + i);
+  NO_OPERANDS.add(DW_OP.reg0 + i);
+}
+
+/**
+ * Decode `expr` into operations.
+ * @throws {BtfError} MALFORMED for a truncated operand; UNSUPPORTED for an unknown
+ *   operation (its operand size is unknown, so decoding cannot continue).
+ */
+export function decodeExpression(expr: Uint8Array, enc: ExprEncoding): ExprOp[] {
+  const out: ExprOp[] = [];
+  const le = enc.littleEndian;
+  let pos = 0;
+  const n = expr.length;
+  const bad = (msg: string, at: number): never => {
+    throw new BtfError("MALFORMED", `DWARF expression: ${msg} at byte ${at}`);
+  };
+  while (pos < n) {
+    const at = pos;
+    const op = expr[pos++]!;
+    if (NO_OPERANDS.has(op)) {
+      out.push({ op, offset: at, args: [] });
+      continue;
+    }
+    const layout = OPERANDS.get(op);
+    if (!layout) throw new BtfError("UNSUPPORTED", `DWARF expression: unknown operation 0x${op.toString(16)} at byte ${at}`);
+    const args: (number | bigint)[] = [];
+    let block: Uint8Array | undefined;
+    for (const k of layout) {
+      switch (k) {
+        case "a":
+        case "r":
+        case "1u":
+        case "2u":
+        case "4u":
+        case "8u":
+        case "1s":
+        case "2s":
+        case "4s":
+        case "8s": {
+          const size = k === "a" ? enc.addressSize : k === "r" ? (enc.version <= 2 ? enc.addressSize : enc.offsetSize) : Number(k[0]);
+          if (pos + size > n) bad(`truncated operand of ${opName(op) ?? op}`, at);
+          let v = uintBig(expr, pos, size, le);
+          if (k.endsWith("s")) v = BigInt.asIntN(size * 8, v);
+          pos += size;
+          args.push(size === 8 || k === "a" ? v : Number(v));
+          break;
+        }
+        case "u": {
+          const v = ulebBig(expr, pos);
+          if (leb.end > n) bad(`truncated operand of ${opName(op) ?? op}`, at);
+          pos = leb.end;
+          args.push(v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
+          break;
+        }
+        case "s": {
+          const v = slebBig(expr, pos);
+          if (leb.end > n) bad(`truncated operand of ${opName(op) ?? op}`, at);
+          pos = leb.end;
+          args.push(v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
+          break;
+        }
+        case "b":
+        case "B": {
+          let len: number;
+          if (k === "b") {
+            len = uleb(expr, pos);
+            pos = leb.end;
+          } else {
+            len = expr[pos++]!;
+          }
+          if (!(pos + len <= n)) bad(`truncated block of ${opName(op) ?? op}`, at);
+          block = expr.subarray(pos, pos + len);
+          pos += len;
+          break;
+        }
+      }
+    }
+    out.push(block ? { op, offset: at, args, block } : { op, offset: at, args });
+  }
+  return out;
+}
+
+/** The encoding of a DIE's unit, for {@link decodeExpression}. */
+export function exprEncoding(die: DieCursor): ExprEncoding {
+  const u = die.unit;
+  return { addressSize: u.addressSize, offsetSize: u.offsetSize, version: u.version, littleEndian: u.file.littleEndian };
+}
+
+/**
+ * Registers (as `DW_OP_regN` operations) holding the first integer arguments in the
+ * calling convention of `machine`, as pahole 1.30 lists them
+ * (`arch__set_register_params`): s390, x86-64, arm and aarch64; empty for the
+ * others (pahole still counts register parameters on some of them, see
+ * {@link parameterRegisterCount}, but expects no particular register).
+ */
+export function parameterRegisters(machine: number): readonly number[] {
+  switch (machine) {
+    case EM_S390:
+      return [DW_OP.reg2, DW_OP.reg3, DW_OP.reg4, DW_OP.reg5, DW_OP.reg6];
+    case EM_X86_64:
+      return [DW_OP.reg5, DW_OP.reg4, DW_OP.reg1, DW_OP.reg2, DW_OP.reg8, DW_OP.reg9];
+    case EM_ARM:
+    case EM_AARCH64:
+      return [DW_OP.reg0, DW_OP.reg1, DW_OP.reg2, DW_OP.reg3, DW_OP.reg4, DW_OP.reg5, DW_OP.reg6, DW_OP.reg7];
+    default:
+      return [];
+  }
+}
+
+/**
+ * How many parameters pahole 1.30 considers register-passed on `machine`
+ * (`arch__nr_register_params`): 6 on x86-64 (and SPARC), 5 on s390, 8 on arm,
+ * aarch64, mips, ppc, ppc64, riscv, arc; 0 elsewhere (no checks).
+ */
+export function parameterRegisterCount(machine: number): number {
+  switch (machine) {
+    case EM_S390:
+      return 5;
+    case EM_X86_64:
+    case 2 /* EM_SPARC */:
+    case 43 /* EM_SPARCV9 */:
+      return 6;
+    case EM_AARCH64:
+    case EM_ARM:
+    case 8 /* EM_MIPS */:
+    case 20 /* EM_PPC */:
+    case EM_PPC64:
+    case EM_RISCV:
+    case 195 /* EM_ARC_COMPACT2 */:
+      return 8;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * pahole 1.30's `parameter__reg`: the register a parameter's location names, judged
+ * against `expected` (a `DW_OP_regN`, or -1):
+ * - each location's expression is decoded; a trailing `DW_OP_stack_value` is dropped;
+ *   only single-operation expressions count;
+ * - `DW_OP_regN` counts in the *first* location only;
+ * - `DW_OP_entry_value` / `DW_OP_GNU_entry_value` whose sub-expression is one
+ *   operation counts in any location, as that operation;
+ * - the first match of `expected` wins; otherwise the last register seen; -1 if none.
+ *
+ * A location that cannot be decoded ends the scan, as libdw's error does.
+ */
+export function parameterRegister(locs: readonly LocationEntry[], expected: number, enc: ExprEncoding): number {
+  let ret = -1;
+  for (let locNum = 0; locNum < locs.length; locNum++) {
+    let ops: ExprOp[];
+    try {
+      ops = decodeExpression(locs[locNum]!.expr, enc);
+    } catch {
+      return ret;
+    }
+    let len = ops.length;
+    if (len > 1 && ops[len - 1]!.op === DW_OP.stack_value) len--;
+    if (len !== 1) continue;
+    const op = ops[0]!;
+    if (op.op >= DW_OP.reg0 && op.op <= DW_OP.reg31) {
+      if (locNum !== 0) continue;
+      ret = op.op;
+      if (ret === expected) return ret;
+    } else if (op.op === DW_OP.entry_value || op.op === DW_OP.GNU_entry_value) {
+      let sub: ExprOp[];
+      try {
+        sub = decodeExpression(op.block!, enc);
+      } catch {
+        continue;
+      }
+      if (sub.length === 1) {
+        ret = sub[0]!.op;
+        if (ret === expected) return ret;
+      }
+    }
+  }
+  return ret;
+}
+
+/** What pahole 1.30's `parameter__new` concludes about one `DW_TAG_formal_parameter`. */
+export interface ParameterLocation {
+  /** Has `DW_AT_location` (pahole's `has_loc`; false for stack-passed parameters, which pahole does not look at). */
+  hasLocation: boolean;
+  /** No register could be found in the location, or no location but a `DW_AT_const_value` (`optimized`). */
+  optimized: boolean;
+  /** The location names a register other than the expected one (`unexpected_reg`). */
+  unexpectedRegister: boolean;
+  /** The `DW_OP_regN` found (-1 if none). */
+  register: number;
+}
+
+/**
+ * pahole 1.30's verdict on the parameter DIE under `die` (the `index`-th
+ * `DW_TAG_formal_parameter` of its function, from 0) for an ELF `machine`.
+ *
+ * Only parameters passed in registers (`index < parameterRegisterCount(machine)`)
+ * are examined; for the others every field is false/-1, as in pahole (which then
+ * counts them as having no location). Merging with abstract-origin parameters and
+ * the function-level flags (`optimized_parms`, `unexpected_reg` unless a struct
+ * parameter) are the encoder's job.
+ */
+export function classifyParameter(die: DieCursor, index: number, machine: number): ParameterLocation {
+  const res: ParameterLocation = { hasLocation: false, optimized: false, unexpectedRegister: false, register: -1 };
+  if (index < 0 || index >= parameterRegisterCount(machine)) return res;
+  const hasConst = die.has(DW_AT.const_value);
+  res.hasLocation = die.has(DW_AT.location);
+  if (res.hasLocation) {
+    const expected = parameterRegisters(machine)[index] ?? -1;
+    let locs: LocationEntry[];
+    try {
+      locs = die.locations(DW_AT.location) ?? [];
+    } catch (e) {
+      if (!(e instanceof BtfError)) throw e;
+      locs = []; // libdw fails the lookup: no register
+    }
+    const reg = parameterRegister(locs, expected, exprEncoding(die));
+    res.register = reg;
+    if (reg < 0) res.optimized = true;
+    else if (expected >= 0 && expected !== reg) res.unexpectedRegister = true;
+  } else if (hasConst) res.optimized = true;
+  return res;
+}

@@ -1,0 +1,278 @@
+/**
+ * Location lists (`.debug_loclists` DWARF 5, `.debug_loc` DWARF 2-4, GNU split-DWARF
+ * `.debug_loc.dwo`) and range lists (`.debug_rnglists`, `.debug_ranges`), decoded as
+ * elfutils' libdw does (`dwarf_getlocations`, `dwarf_ranges`): base-address entries
+ * are applied, end-of-list ends, every other entry is returned in order.
+ *
+ * Note: the reader works on already-relocated bytes, so in a DWARF 4 `.debug_loc`
+ * of an ET_REL file a relocated (0, 0) pair reads as end-of-list (libdw can tell
+ * them apart); compilers do not emit empty ranges there.
+ * @module
+ */
+import { BtfError } from "../internal/errors.js";
+import { leb, u16, u32, uint, uintBig, uleb, ulebBig } from "./bytes.js";
+import { DW_LLE, DW_RLE, DW_TAG } from "./constants.js";
+import type { DwarfSectionName, DwarfUnit } from "./dwarf.js";
+
+/** One entry of a location description. */
+export interface LocationEntry {
+  /** Start and end (exclusive) of the PC range; undefined for a single expression (`exprloc`). A default location (DWARF 5) has 0 and 2^64-1. */
+  start: bigint | undefined;
+  end: bigint | undefined;
+  /** The DWARF expression (a view). */
+  expr: Uint8Array;
+}
+
+/** One address range [start, end). */
+export interface RangeEntry {
+  start: bigint;
+  end: bigint;
+}
+
+const ALL_ONES = (1n << 64n) - 1n;
+
+function listOffset(unit: DwarfUnit, section: DwarfSectionName, data: Uint8Array, ref: { offset: number } | { index: number }, base: number, where: number): number {
+  if ("offset" in ref) return ref.offset;
+  const os = unit.offsetSize;
+  // An index needs the list-table base; DWARF 5 says it points just after the header.
+  const b = base >= 0 ? base : os === 8 ? 20 : 12;
+  const p = b + ref.index * os;
+  if (!(p >= 0 && p + os <= data.length))
+    throw new BtfError("MALFORMED", `list index ${ref.index} (base ${b}) outside ${section} (${data.length} bytes)`, { offset: where, section: unit.section });
+  return b + uint(data, p, os, unit.file.littleEndian);
+}
+
+/**
+ * The entries of the location list `ref` (a section offset, or a `DW_FORM_loclistx`
+ * index) of `unit`. `where` is the attribute's offset, for error messages.
+ * @throws {BtfError} MALFORMED for a list that runs past its section or an unknown entry kind.
+ */
+export function readLocationList(unit: DwarfUnit, ref: { offset: number } | { index: number }, where: number): LocationEntry[] {
+  const v5 = unit.version >= 5;
+  const section: DwarfSectionName = v5 ? ".debug_loclists" : ".debug_loc";
+  const data = unit.file.requireSection(section, "a location list", where);
+  const le = unit.file.littleEndian;
+  const as = unit.addressSize;
+  let pos = listOffset(unit, section, data, ref, unit.loclistsBase, where);
+  const bad = (msg: string): never => {
+    throw new BtfError("MALFORMED", `location list at ${pos}: ${msg}`, { offset: pos, section });
+  };
+  if (!(pos >= 0 && pos < data.length)) bad(`offset outside ${section} (${data.length} bytes)`);
+  let base = unit.baseAddress;
+  const out: LocationEntry[] = [];
+  const addrx = (i: number) => unit.file.addrx(unit, i, where);
+  const expr = (countU16: boolean): Uint8Array => {
+    let n: number;
+    if (countU16) {
+      if (pos + 2 > data.length) bad("truncated expression length");
+      n = u16(data, pos, le);
+      pos += 2;
+    } else {
+      n = uleb(data, pos);
+      pos = leb.end;
+    }
+    if (!(pos + n <= data.length)) bad("expression runs past the end of the section");
+    const e = data.subarray(pos, pos + n);
+    pos += n;
+    return e;
+  };
+  const addr = (): bigint => {
+    if (pos + as > data.length) bad("truncated address");
+    const v = uintBig(data, pos, as, le);
+    pos += as;
+    return v;
+  };
+  const ul = (): number => {
+    const v = uleb(data, pos);
+    pos = leb.end;
+    if (pos > data.length) bad("truncated entry");
+    return v;
+  };
+  const ulBig = (): bigint => {
+    const v = ulebBig(data, pos);
+    pos = leb.end;
+    if (pos > data.length) bad("truncated entry");
+    return v;
+  };
+  for (let guard = 0; guard <= data.length; guard++) {
+    if (pos >= data.length) bad("no end-of-list entry before the end of the section");
+    if (!v5 && unit.file.isSplit) {
+      // GNU DebugFission (DWARF 4 .debug_loc.dwo).
+      const code = data[pos++]!;
+      if (code === 0) return out;
+      if (code === 1) base = addrx(ul());
+      else if (code === 2) {
+        const s = addrx(ul());
+        const e = addrx(ul());
+        out.push({ start: s, end: e, expr: expr(true) });
+      } else if (code === 3) {
+        const s = addrx(ul());
+        if (pos + 4 > data.length) bad("truncated entry");
+        const len = u32(data, pos, le);
+        pos += 4;
+        out.push({ start: s, end: s + BigInt(len), expr: expr(true) });
+      } else bad(`unknown GNU location list entry kind ${code}`);
+      continue;
+    }
+    if (!v5) {
+      const escape = as === 8 ? ALL_ONES : (1n << BigInt(as * 8)) - 1n;
+      const b = addr();
+      const e = addr();
+      if (b === escape) {
+        base = e;
+        continue;
+      }
+      if (b === 0n && e === 0n) return out;
+      out.push({ start: b + base, end: e + base, expr: expr(true) });
+      continue;
+    }
+    const code = data[pos++]!;
+    switch (code) {
+      case DW_LLE.end_of_list:
+        return out;
+      case DW_LLE.base_addressx:
+        base = addrx(ul());
+        break;
+      case DW_LLE.startx_endx: {
+        const s = addrx(ul());
+        const e = addrx(ul());
+        out.push({ start: s, end: e, expr: expr(false) });
+        break;
+      }
+      case DW_LLE.startx_length: {
+        const s = addrx(ul());
+        const n = ulBig();
+        out.push({ start: s, end: s + n, expr: expr(false) });
+        break;
+      }
+      case DW_LLE.offset_pair: {
+        const s = ulBig();
+        const e = ulBig();
+        out.push({ start: s + base, end: e + base, expr: expr(false) });
+        break;
+      }
+      case DW_LLE.default_location:
+        out.push({ start: 0n, end: ALL_ONES, expr: expr(false) });
+        break;
+      case DW_LLE.base_address:
+        base = addr();
+        break;
+      case DW_LLE.start_end: {
+        const s = addr();
+        const e = addr();
+        out.push({ start: s, end: e, expr: expr(false) });
+        break;
+      }
+      case DW_LLE.start_length: {
+        const s = addr();
+        const n = ulBig();
+        out.push({ start: s, end: s + n, expr: expr(false) });
+        break;
+      }
+      case DW_LLE.GNU_view_pair:
+        // Location views (gcc -gvariable-location-views=incompat5): no location.
+        ul();
+        ul();
+        break;
+      default:
+        bad(`unknown entry kind ${code}`);
+    }
+  }
+  return bad("location list does not end");
+}
+
+/**
+ * The ranges of the range list `ref` (a section offset, or a `DW_FORM_rnglistx`
+ * index) of `unit`.
+ * @throws {BtfError} MALFORMED as for {@link readLocationList}.
+ */
+export function readRangeList(unit: DwarfUnit, ref: { offset: number } | { index: number }, where: number, tag: number): RangeEntry[] {
+  const v5 = unit.version >= 5;
+  const section: DwarfSectionName = v5 ? ".debug_rnglists" : ".debug_ranges";
+  const data = unit.file.requireSection(section, "a range list", where);
+  const le = unit.file.littleEndian;
+  const as = unit.addressSize;
+  // DW_AT_GNU_ranges_base (DWARF 4 split units) offsets every DW_AT_ranges except the root's.
+  let pos = listOffset(unit, section, data, ref, unit.rnglistsBase, where);
+  if (!v5 && "offset" in ref && unit.file.isSplit && tag !== DW_TAG.compile_unit && unit.rnglistsBase > 0) pos += unit.rnglistsBase;
+  const bad = (msg: string): never => {
+    throw new BtfError("MALFORMED", `range list at ${pos}: ${msg}`, { offset: pos, section });
+  };
+  if (!(pos >= 0 && pos < data.length)) bad(`offset outside ${section} (${data.length} bytes)`);
+  let base = unit.baseAddress;
+  const out: RangeEntry[] = [];
+  const addrx = (i: number) => unit.file.addrx(unit, i, where);
+  const addr = (): bigint => {
+    if (pos + as > data.length) bad("truncated address");
+    const v = uintBig(data, pos, as, le);
+    pos += as;
+    return v;
+  };
+  const ul = (): number => {
+    const v = uleb(data, pos);
+    pos = leb.end;
+    if (pos > data.length) bad("truncated entry");
+    return v;
+  };
+  const ulBig = (): bigint => {
+    const v = ulebBig(data, pos);
+    pos = leb.end;
+    if (pos > data.length) bad("truncated entry");
+    return v;
+  };
+  for (let guard = 0; guard <= data.length; guard++) {
+    if (pos >= data.length) bad("no end-of-list entry before the end of the section");
+    if (!v5) {
+      const escape = as === 8 ? ALL_ONES : (1n << BigInt(as * 8)) - 1n;
+      const b = addr();
+      const e = addr();
+      if (b === escape) {
+        base = e;
+        continue;
+      }
+      if (b === 0n && e === 0n) return out;
+      out.push({ start: b + base, end: e + base });
+      continue;
+    }
+    const code = data[pos++]!;
+    switch (code) {
+      case DW_RLE.end_of_list:
+        return out;
+      case DW_RLE.base_addressx:
+        base = addrx(ul());
+        break;
+      case DW_RLE.startx_endx: {
+        const s = addrx(ul());
+        out.push({ start: s, end: addrx(ul()) });
+        break;
+      }
+      case DW_RLE.startx_length: {
+        const s = addrx(ul());
+        out.push({ start: s, end: s + ulBig() });
+        break;
+      }
+      case DW_RLE.offset_pair: {
+        const s = ulBig();
+        const e = ulBig();
+        out.push({ start: s + base, end: e + base });
+        break;
+      }
+      case DW_RLE.base_address:
+        base = addr();
+        break;
+      case DW_RLE.start_end: {
+        const s = addr();
+        out.push({ start: s, end: addr() });
+        break;
+      }
+      case DW_RLE.start_length: {
+        const s = addr();
+        out.push({ start: s, end: s + ulBig() });
+        break;
+      }
+      default:
+        bad(`unknown entry kind ${code}`);
+    }
+  }
+  return bad("range list does not end");
+}

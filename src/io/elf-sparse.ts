@@ -1,0 +1,71 @@
+/**
+ * Reading only part of a large ELF file (a 600 MB debug vmlinux): the headers and
+ * the sections a caller wants, placed at their file offsets in a buffer the size of
+ * the file. The rest of the buffer is never written, so the operating system does
+ * not back it with memory (zero-filled allocations are mapped lazily), and an
+ * {@link ElfFile} over it works as over the whole file for the sections read.
+ * @module
+ */
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { BtfError } from "../internal/errors.js";
+import { ElfFile, SHT_NOBITS, type ElfSection } from "../elf/elf.js";
+
+const CHUNK = 1 << 30;
+
+function readAt(fd: number, buf: Uint8Array, offset: number, length: number): void {
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buf, offset + done, Math.min(CHUNK, length - done), offset + done);
+    if (n <= 0) throw new BtfError("IO", `short read at offset ${offset + done}`);
+    done += n;
+  }
+}
+
+/**
+ * The bytes of `path` with only the ELF header, the program and section header
+ * tables, the section-name table and the sections `want` selects filled in.
+ * @throws {BtfError} IO on read errors, MALFORMED for a bad ELF header.
+ */
+export async function readElfSections(path: string, want: (s: ElfSection, elf: ElfFile) => boolean): Promise<Uint8Array> {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    throw new BtfError("IO", `cannot open: ${(e as Error).message}`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const buf = new Uint8Array(size);
+    readAt(fd, buf, 0, Math.min(size, 64));
+    let elf = new ElfFile(buf.subarray(0, size));
+    const tables: [number, number][] = [];
+    if (elf.phnum > 0) tables.push([elf.phoff, elf.phnum * elf.phentsize]);
+    if (elf.shoff > 0) tables.push([elf.shoff, Math.max(1, elf.sections.length || 1) * elf.shentsize]);
+    // The section count may come from section 0 (extended numbering): read the table once more.
+    for (const [o, n] of tables) readAt(fd, buf, o, Math.min(n, size - o));
+    elf = new ElfFile(buf);
+    if (elf.shoff > 0) readAt(fd, buf, elf.shoff, Math.min(elf.sections.length * elf.shentsize, size - elf.shoff));
+    elf = new ElfFile(buf);
+    const shstr = elf.sections[elf.shstrndx];
+    if (shstr && shstr.type !== SHT_NOBITS) readAt(fd, buf, shstr.offset, Math.min(shstr.size, size - shstr.offset));
+    elf = new ElfFile(buf);
+    for (const s of elf.sections) {
+      if (s.index === 0 || s.type === SHT_NOBITS || !want(s, elf)) continue;
+      if (s.offset + s.size > size) continue; // ElfFile.sectionData reports it
+      readAt(fd, buf, s.offset, s.size);
+    }
+    return buf;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A `want` for {@link readElfSections}: the DWARF sections, and for ET_REL files
+ * their relocation sections and symbol/string tables (needed to relocate them).
+ */
+export function wantDwarf(s: ElfSection, elf: ElfFile): boolean {
+  if (s.name.startsWith(".debug_") || s.name.startsWith(".zdebug_")) return true;
+  if (elf.type !== 1) return false;
+  return s.name.startsWith(".rela.debug_") || s.name.startsWith(".rel.debug_") || s.type === 2 || s.type === 3 || s.type === 18;
+}
