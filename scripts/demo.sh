@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 btf=/sys/kernel/btf/vmlinux
 if [ ! -r "$btf" ]; then
-  btf=test/fixtures/real/vmlinux-6.1.btf.gz
+  btf=test/fixtures/real/vmlinux-6.1.btf.xz
   echo "(no /sys/kernel/btf/vmlinux here: using the shipped sample $btf)"
 fi
 echo "== btfkit stats $btf"

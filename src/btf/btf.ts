@@ -12,7 +12,7 @@
 import { BtfError } from "../internal/errors.js";
 import { decodeLatin1, decodeUtf8 } from "./strings.js";
 import { ELEM_WORDS, INFO_WORDS, Kind, kflagOf, kindOf, vlenOf } from "./kinds.js";
-import { BtfType, makeType } from "./types.js";
+import { BtfType, makeType, VOID_TYPE } from "./types.js";
 
 /** Byte order of serialized BTF. */
 export type Endian = "little" | "big";
@@ -237,6 +237,7 @@ export class Btf {
    */
   type(id: number): BtfType {
     if (!this.hasType(id)) throw new BtfError("NOT_FOUND", `no type with id ${id}`, { typeId: id });
+    if (id === 0) return VOID_TYPE;
     const b = this.owner(id);
     if (b !== this) return b.type(id);
     this.typeCache ??= new Map();

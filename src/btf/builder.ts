@@ -95,6 +95,15 @@ export function adoptTypes(btf: Btf): void {
 }
 
 /**
+ * True when `btf.types` is storage this module allocated (no one else sees it).
+ * @internal
+ */
+export function ownsTypes(btf: Btf): boolean {
+  const s = STATE.get(btf);
+  return s !== undefined && s.types === btf.types;
+}
+
+/**
  * Note a first modification of `btf`: libbpf decides here, once, whether its strings
  * count as deduplicated (empty section, or only the leading `""` of a non-split BTF).
  * @internal

@@ -128,3 +128,11 @@ export function makeType(btf: Btf, id: number): BtfType {
     signed: kind === Kind.ENUM || kind === Kind.ENUM64 ? kflag === 1 : undefined,
   });
 }
+
+/** The view of id 0, void: kind UNKN, no name, no size. */
+export const VOID_TYPE: BtfType = Object.freeze({
+  id: 0, kind: Kind.UNKN, kindName: "void", name: "", kflag: 0, vlen: 0, size: undefined, type: undefined,
+  encoding: undefined, bitsOffset: undefined, bits: undefined, elemType: undefined, indexType: undefined,
+  nelems: undefined, members: [], params: [], values: [], vars: [], linkage: undefined, componentIdx: undefined,
+  signed: undefined,
+});

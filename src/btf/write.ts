@@ -6,6 +6,7 @@
  */
 import type { Btf, Endian } from "./btf.js";
 import { HOST_ENDIAN } from "./btf.js";
+import { BtfError } from "../internal/errors.js";
 
 export interface WriteOptions {
   /** Byte order of the output; default: the order the BTF came in. */
@@ -21,7 +22,15 @@ export interface WriteOptions {
  */
 export function writeBtf(btf: Btf, opts: WriteOptions = {}): Uint8Array {
   const endian = opts.endian ?? btf.endian;
-  const hdrLen = 24 + btf.hdrExtra.length;
+  // Extra header bytes are written back verbatim, but an opposite-endian BTF must have
+  // the 24-byte header (libbpf and btfkit refuse anything else): zero extras are dropped.
+  let extra = btf.hdrExtra;
+  if (endian !== HOST_ENDIAN && extra.length) {
+    if (extra.some((b) => b !== 0))
+      throw new BtfError("UNSUPPORTED", `cannot write ${endian}-endian BTF with ${extra.length} non-zero header bytes past the first 24`);
+    extra = new Uint8Array(0);
+  }
+  const hdrLen = 24 + extra.length;
   const typeLen = btf.typeWords * 4;
   const strLen = btf.strLen;
   const out = new Uint8Array(hdrLen + typeLen + strLen);
@@ -35,7 +44,7 @@ export function writeBtf(btf: Btf, opts: WriteOptions = {}): Uint8Array {
   dv.setUint32(12, typeLen, le);
   dv.setUint32(16, typeLen, le);
   dv.setUint32(20, strLen, le);
-  out.set(btf.hdrExtra, 24);
+  out.set(extra, 24);
   const words = btf.types.subarray(0, btf.typeWords);
   if (endian === HOST_ENDIAN) {
     out.set(new Uint8Array(words.buffer, words.byteOffset, typeLen), hdrLen);

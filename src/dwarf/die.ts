@@ -11,7 +11,7 @@ import { leb, sleb, slebBig, u16, u24, u32, u64, uint, uintBig, uleb, ulebBig } 
 import { atName, DW_AT, DW_FORM, formName } from "./constants.js";
 import type { DwarfUnit } from "./dwarf.js";
 import { formClass, formSize, SK_BLOCK, SK_BLOCK1, SK_BLOCK2, SK_BLOCK4, SK_CSTR, SK_INDIRECT, SK_LEB, type FormClass } from "./forms.js";
-import { readLocationList, readRangeList, type LocationEntry, type RangeEntry } from "./lists.js";
+import { listIndexOffset, readLocationList, readRangeList, type LocationEntry, type RangeEntry } from "./lists.js";
 
 /** One decoded attribute (the slow, allocating API used by dumps and tests). */
 export interface AttrValue {
@@ -27,7 +27,8 @@ export interface AttrValue {
    * unsigned for `dataN`/`udata`), `Uint8Array` for `data16`, blocks and
    * expressions; `string`; `boolean` for flags; `bigint` for addresses; `number`
    * for references (global DIE offset; -1 for a `ref_sig8` with no matching type
-   * unit), section offsets and list indices (`loclistx`, `rnglistx`).
+   * unit), section offsets, and the list offsets `loclistx`/`rnglistx` resolve to
+   * (`raw` holds the index).
    */
   value: bigint | number | string | boolean | Uint8Array;
   /** What the DIE stores when it differs from `value`: string/address index, string offset, CU-relative reference, type signature. */
@@ -828,9 +829,9 @@ export class DieCursor {
         return mk(uint(d, p, os, le));
       case "loclist":
       case "rnglist": {
-        const v = uleb(d, p);
+        const idx = uleb(d, p);
         this.need(leb.end, 0);
-        return mk(v);
+        return mk(listIndexOffset(u, cls === "loclist" ? "loclists" : "rnglists", idx, p), idx);
       }
       default:
         return this.bad(`DIE at ${this.here}: attribute ${atName(at) ?? at} has unknown form 0x${form.toString(16)}`, start);

@@ -171,11 +171,13 @@ export class DwarfUnit implements UnitEncoding {
     if (!c.next()) return;
     const f = this.file;
     const split = f.isSplit;
-    const sob = c.unsigned(DW_AT.str_offsets_base);
-    this._strOffsetsBase = sob ?? (split && this.version >= 5 ? f.sectionHeaderSize(".debug_str_offsets", this.offsetSize) : 0);
-    this._addrBase = c.unsigned(DW_AT.addr_base) ?? c.unsigned(DW_AT.GNU_addr_base) ?? -1;
-    this._rnglistsBase = c.unsigned(DW_AT.rnglists_base) ?? c.unsigned(DW_AT.GNU_ranges_base) ?? (split && this.version >= 5 ? (this.offsetSize === 8 ? 20 : 12) : -1);
-    this._loclistsBase = c.unsigned(DW_AT.loclists_base) ?? (split && this.version >= 5 ? (this.offsetSize === 8 ? 20 : 12) : -1);
+    // Bases are DW_FORM_sec_offset (DWARF 5) or a constant (GNU extensions in DWARF 4).
+    const base = (at: number) => c.sectionOffset(at) ?? c.unsigned(at);
+    const listHeader = this.offsetSize === 8 ? 20 : 12;
+    this._strOffsetsBase = base(DW_AT.str_offsets_base) ?? (split && this.version >= 5 ? f.sectionHeaderSize(".debug_str_offsets", this.offsetSize) : 0);
+    this._addrBase = base(DW_AT.addr_base) ?? base(DW_AT.GNU_addr_base) ?? -1;
+    this._rnglistsBase = base(DW_AT.rnglists_base) ?? base(DW_AT.GNU_ranges_base) ?? (split && this.version >= 5 ? listHeader : -1);
+    this._loclistsBase = base(DW_AT.loclists_base) ?? (split && this.version >= 5 ? listHeader : -1);
     this._gnuDwoId = c.bigConstant(DW_AT.GNU_dwo_id);
     try {
       this._baseAddress = c.has(DW_AT.low_pc) ? c.address(DW_AT.low_pc) : undefined;
@@ -547,7 +549,15 @@ export class DwarfFile {
   sectionHeaderSize(name: DwarfSectionName, offsetSize: 4 | 8): number {
     const d = this.sectionData(name);
     if (!d || d.length < 8) return 0;
-    // unit_length, version (2 bytes), padding (2 bytes)
-    return offsetSize === 8 ? 16 : 8;
+    // unit_length (4, or 12 for 64-bit), version 5 (2 bytes), padding (2 bytes).
+    // Producers that write no header (LLVM 14 in .dwo files) get base 0.
+    const le = this.littleEndian;
+    const is64 = u32(d, 0, le) === 0xffffffff;
+    if (is64 !== (offsetSize === 8)) return 0;
+    const vpos = is64 ? 12 : 4;
+    if (d.length < vpos + 4 || u16(d, vpos, le) !== 5) return 0;
+    const len = is64 ? u64(d, 4, le) : u32(d, 0, le);
+    if (len + (is64 ? 12 : 4) > d.length) return 0;
+    return vpos + 4;
   }
 }

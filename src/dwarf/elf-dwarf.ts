@@ -48,14 +48,27 @@ export function dwarfFromElf(elf: ElfFile, opts: DwarfFromElfOptions = {}): Dwar
     section(name: DwarfSectionName): Uint8Array | undefined {
       if (name === ".debug_str.sup") return opts.supplementaryStrings;
       const full = name + suffix;
-      const sec = elf.section(full);
-      if (sec) {
-        try {
-          return elf.relocatedSectionData(sec, addr ? { sectionAddress: addr } : {});
-        } catch (e) {
-          if (e instanceof BtfError) throw e.inSection(full);
-          throw e;
+      // A relocatable object can hold several sections of one name (gcc puts each
+      // type unit in its own COMDAT .debug_types/.debug_info): read them as one,
+      // concatenated in section order, as a linker would.
+      const secs = elf.sections.filter((s) => s.name === full);
+      if (secs.length) {
+        const parts = secs.map((sec) => {
+          try {
+            return elf.relocatedSectionData(sec, addr ? { sectionAddress: addr } : {});
+          } catch (e) {
+            if (e instanceof BtfError) throw e.inSection(full);
+            throw e;
+          }
+        });
+        if (parts.length === 1) return parts[0];
+        const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+        let o = 0;
+        for (const p of parts) {
+          out.set(p, o);
+          o += p.length;
         }
+        return out;
       }
       const z = elf.section(".z" + full.slice(1));
       if (!z) return undefined;

@@ -43,6 +43,17 @@ function listOffset(unit: DwarfUnit, section: DwarfSectionName, data: Uint8Array
 }
 
 /**
+ * The section offset of entry `index` of a unit's location (`.debug_loclists`) or
+ * range (`.debug_rnglists`) list table (`DW_FORM_loclistx` / `DW_FORM_rnglistx`).
+ * @throws {BtfError} MALFORMED when the index is outside the section.
+ */
+export function listIndexOffset(unit: DwarfUnit, kind: "loclists" | "rnglists", index: number, where: number): number {
+  const section: DwarfSectionName = kind === "loclists" ? ".debug_loclists" : ".debug_rnglists";
+  const data = unit.file.requireSection(section, `DW_FORM_${kind === "loclists" ? "loclistx" : "rnglistx"}`, where);
+  return listOffset(unit, section, data, { index }, kind === "loclists" ? unit.loclistsBase : unit.rnglistsBase, where);
+}
+
+/**
  * The entries of the location list `ref` (a section offset, or a `DW_FORM_loclistx`
  * index) of `unit`. `where` is the attribute's offset, for error messages.
  * @throws {BtfError} MALFORMED for a list that runs past its section or an unknown entry kind.

@@ -12,6 +12,7 @@ export const ET_CORE = 4;
 
 /** `e_machine` (the ones with a relocation table in `relocations.ts`, and a few more). */
 export const EM_386 = 3;
+export const EM_PPC = 20;
 export const EM_PPC64 = 21;
 export const EM_S390 = 22;
 export const EM_ARM = 40;

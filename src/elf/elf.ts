@@ -178,7 +178,8 @@ export class ElfFile {
   sectionData(sec: ElfSection | string): Uint8Array {
     const s = typeof sec === "string" ? this.section(sec) : sec;
     if (!s) throw new BtfError("NOT_FOUND", `no ${String(sec)} section`);
-    if (s.type === SHT_NOBITS) return new Uint8Array(0);
+    // SHT_NULL has no data (section 0's sh_size may hold the section count).
+    if (s.type === SHT_NOBITS || s.type === 0) return new Uint8Array(0);
     if (s.offset + s.size > this.bytes.length)
       throw new BtfError("MALFORMED", `section ${s.name} [${s.offset}, +${s.size}) runs past the end of the file (${this.bytes.length} bytes)`, { offset: s.offset });
     const data = this.bytes.subarray(s.offset, s.offset + s.size);

@@ -13,6 +13,7 @@ import {
   EM_386,
   EM_AARCH64,
   EM_ARM,
+  EM_PPC,
   EM_PPC64,
   EM_RISCV,
   EM_S390,
@@ -54,6 +55,8 @@ export interface RelocationKind {
   size: 0 | 1 | 2 | 4 | 8;
   calc: "none" | "abs" | "pcrel" | "tpoff" | "add" | "sub";
   check: "unsigned" | "signed" | "any" | "wrap";
+  /** Added to the result (TLS offsets biased by the ABI, e.g. PowerPC's -0x8000). */
+  bias?: bigint;
 }
 
 const k = (name: string, size: RelocationKind["size"], calc: RelocationKind["calc"], check: RelocationKind["check"] = "any"): RelocationKind => ({ name, size, calc, check });
@@ -114,6 +117,15 @@ export const RELOCATION_TYPES: ReadonlyMap<number, ReadonlyMap<number, Relocatio
     ]),
   ],
   [
+    EM_PPC,
+    new Map([
+      [0, k("R_PPC_NONE", 0, "none")],
+      [1, k("R_PPC_ADDR32", 4, "abs")],
+      [26, k("R_PPC_REL32", 4, "pcrel", "signed")],
+      [78, { ...k("R_PPC_DTPREL32", 4, "tpoff"), bias: -0x8000n }],
+    ]),
+  ],
+  [
     EM_PPC64,
     new Map([
       [0, k("R_PPC64_NONE", 0, "none")],
@@ -121,7 +133,7 @@ export const RELOCATION_TYPES: ReadonlyMap<number, ReadonlyMap<number, Relocatio
       [26, k("R_PPC64_REL32", 4, "pcrel", "signed")],
       [38, k("R_PPC64_ADDR64", 8, "abs")],
       [44, k("R_PPC64_REL64", 8, "pcrel")],
-      [78, k("R_PPC64_DTPREL64", 8, "tpoff")],
+      [78, { ...k("R_PPC64_DTPREL64", 8, "tpoff"), bias: -0x8000n }],
     ]),
   ],
   [
@@ -289,7 +301,7 @@ export function applyRelocations(elf: ElfFile, target: ElfSection, opts: ApplyRe
       // A: explicit (RELA) or the bytes in place (REL).
       let value: bigint;
       const a = isRela ? r.addend : readField(odv, r.offset, kind.size, le, kind.check === "signed");
-      value = BigInt(s) + a;
+      value = BigInt(s) + a + (kind.bias ?? 0n);
       if (kind.calc === "pcrel") value -= (target.addr ?? 0n) + BigInt(r.offset);
       else if (kind.calc === "add") value = readField(dv, r.offset, kind.size, le, false) + BigInt(s) + r.addend;
       else if (kind.calc === "sub") value = readField(dv, r.offset, kind.size, le, false) - (BigInt(s) + r.addend);

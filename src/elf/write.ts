@@ -118,7 +118,14 @@ export function rewriteElf(elf: ElfFile, edits: ElfEdits): Uint8Array {
       parts.push(new Uint8Array(1));
       len++;
     }
+    const known = new Map<string, number>();
     for (const a of add) {
+      const k = known.get(a.name);
+      if (k !== undefined) {
+        nameOffsets.push(k);
+        continue;
+      }
+      known.set(a.name, len);
       nameOffsets.push(len);
       const b = enc.encode(a.name);
       parts.push(b, new Uint8Array(1));

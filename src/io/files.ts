@@ -3,7 +3,7 @@
  * (temp file + rename). The rest of the library has no Node-only imports.
  */
 import { readFileSync, statSync } from "node:fs";
-import { rename, unlink, writeFile } from "node:fs/promises";
+import { chmod, rename, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { BtfError, isBtfError } from "../internal/errors.js";
 import type { Btf } from "../btf/btf.js";
@@ -91,12 +91,14 @@ export async function openBtf(path: string, opts: OpenOptions = {}): Promise<Btf
 
 /**
  * Write `data` to `path` atomically: a temp file beside it, then rename. On failure
- * nothing is left behind and an existing `path` is untouched.
+ * nothing is left behind and an existing `path` is untouched. `opts.mode` sets the
+ * file's permission bits (e.g. to keep those of a file being replaced).
  */
-export async function writeAtomic(path: string, data: Uint8Array): Promise<void> {
+export async function writeAtomic(path: string, data: Uint8Array, opts: { mode?: number } = {}): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
     await writeFile(tmp, data);
+    if (opts.mode !== undefined) await chmod(tmp, opts.mode);
     await rename(tmp, path);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);

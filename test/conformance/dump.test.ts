@@ -46,8 +46,8 @@ const INPUTS: Input[] = [
   { label: "6.12 vmlinux.btf", file: kernelPath("6.12", "vmlinux.btf"), oracleFile: kernelPath("6.12", "vmlinux.btf"), stats: true },
   { label: "6.1 vmlinux (ELF)", file: kernelPath("6.1", "vmlinux"), oracleFile: kernelPath("6.1", "vmlinux") },
   { label: "6.12 vmlinux (ELF)", file: kernelPath("6.12", "vmlinux"), oracleFile: kernelPath("6.12", "vmlinux") },
-  { label: "6.1 vmlinuz (bzImage, LZ4)", file: kernelPath("6.1", "vmlinuz"), oracleFile: kernelPath("6.1", "vmlinux"), sameAs: kernelPath("6.1", "vmlinux.btf") },
-  { label: "6.12 vmlinuz (bzImage)", file: kernelPath("6.12", "vmlinuz"), oracleFile: kernelPath("6.12", "vmlinux"), sameAs: kernelPath("6.12", "vmlinux.btf") },
+  { label: "6.1 vmlinuz (bzImage, LZ4; bpftool reads the unpacked 6.1/vmlinux)", file: kernelPath("6.1", "vmlinuz"), oracleFile: kernelPath("6.1", "vmlinux"), sameAs: kernelPath("6.1", "vmlinux.btf") },
+  { label: "6.12 vmlinuz (bzImage, zstd; bpftool reads the unpacked 6.12/vmlinux)", file: kernelPath("6.12", "vmlinuz"), oracleFile: kernelPath("6.12", "vmlinux"), sameAs: kernelPath("6.12", "vmlinux.btf") },
   ...(HAVE_SYSFS ? [{ label: "running kernel /sys/kernel/btf/vmlinux", file: SYSFS, oracleFile: SYSFS, stats: true }] : []),
 ];
 

@@ -34,6 +34,23 @@ export function splitBase(): BtfAsm {
   return a;
 }
 
+/**
+ * A base with as many types and strings as {@link splitBase} but other kinds: type 3 is a
+ * FUNC_PROTO where split-base has a struct, so split-mod "fits" by ids and offsets and
+ * only the kernel-style checks notice it is the wrong base.
+ */
+export function wrongBase(): BtfAsm {
+  const a = new BtfAsm();
+  const int = a.int("int", 4, SIGNED); // 1
+  a.int("long", 8, SIGNED); // 2
+  const proto = a.funcProto(int); // 3
+  a.func("g", proto); // 4
+  a.var("base_var", int, 1); // 5
+  a.datasec(".data", 4, [{ type: 5, offset: 0, size: 4 }]); // 6
+  a.fwd("only_declared"); // 7
+  return a;
+}
+
 export function handmade(): Handmade[] {
   const out: Handmade[] = [];
   const add = (name: string, a: BtfAsm | Uint8Array, note: string, extra: Partial<Handmade> = {}, opts?: AssembleOptions) => {

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { runCli, type CliResult } from "../helpers/cli.js";
 import { fixturePath, readFixture } from "../helpers/fixtures.js";
 import { BtfAsm, info, K } from "../helpers/btf-asm.js";
+import { wrongBase } from "../helpers/handmade.js";
 
 const TMP = mkdtempSync(join(tmpdir(), "btfkit-cli-"));
 after(() => rmSync(TMP, { recursive: true, force: true }));
@@ -70,6 +71,8 @@ function badInputs(): [string, string[], string][] {
   cases.push(["a module on the wrong base", [mod, "--base", fixturePath("c/kinds.btf")], mod]);
   const hmod = fixturePath("handmade/split-mod.btf");
   cases.push(["a split on a base with too few types", ["-B", fixturePath("handmade/empty.btf"), hmod], hmod]);
+  const wrong = file("wrong-base.btf", wrongBase().bytes());
+  cases.push(["a split on a base with the same counts but other types", ["--base", wrong, hmod], hmod]);
   const badBase = file("bad-base.btf", "garbage");
   cases.push(["a bad base file (the message names the base)", [hmod, "--base", badBase], badBase]);
   cases.push(["a missing base file", [hmod, "--base", missing], missing]);

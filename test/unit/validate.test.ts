@@ -8,7 +8,7 @@ import { checkKernel, guessPointerSize, parseBtf, sizeOf, type Btf } from "../..
 import { BtfAsm, info, K } from "../helpers/btf-asm.js";
 import { throwsBtf } from "../helpers/assert-btf.js";
 import { loadFixture, manifest } from "../helpers/fixtures.js";
-import { handmade, splitBase } from "../helpers/handmade.js";
+import { handmade, splitBase, wrongBase } from "../helpers/handmade.js";
 
 /** A BTF with `int` as type 1, then whatever `build` adds. */
 function make(build: (a: BtfAsm, int: number) => void): Btf {
@@ -200,15 +200,7 @@ test("no committed fixture trips a kernel-style check", async () => {
 
 test("a split BTF on the wrong base is reported as MISMATCH with a hint", () => {
   const mod = handmade().find((h) => h.name === "split-mod")!.bytes;
-  // Same number of types and strings as split-base, but type 3 is a FUNC where a struct was.
-  const wrong = new BtfAsm();
-  const int = wrong.int("int", 4, 1); // 1
-  wrong.int("long", 8, 1); // 2
-  const proto = wrong.funcProto(int); // 3: split-mod's member 'inner' lands here
-  wrong.func("g", proto); // 4
-  wrong.var("base_var", int); // 5
-  wrong.datasec(".data", 4, [{ type: 5, offset: 0, size: 4 }]); // 6
-  wrong.fwd("only_declared"); // 7
+  const wrong = wrongBase();
   const base = parseBtf(wrong.bytes());
   assert.equal(base.typeCount, splitBase().nextId);
   const e = throwsBtf(() => parseBtf(mod, { base }), "MISMATCH", /split BTF does not fit this base\?/);

@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { dumpJson, dumpRaw, parseBtf, parseHeader, writeBtf, HOST_ENDIAN, type Btf } from "../../src/btf/index.js";
+import { BtfError } from "../../src/internal/errors.js";
 import { BtfAsm, swapEndian } from "../helpers/btf-asm.js";
 import { loadFixture, manifest, rawBlobs, readFixture } from "../helpers/fixtures.js";
 
@@ -124,4 +125,17 @@ test("every manifest fixture survives write → parse with an identical dump", a
       assert.equal(dumpRaw(back), dumpRaw(btf), `${e.file} via ${endian}`);
     }
   }
+});
+
+test("writeBtf() in the opposite byte order drops zero extra header bytes and refuses non-zero ones", () => {
+  const other = HOST_ENDIAN === "little" ? "big" : "little";
+  const a = new BtfAsm();
+  a.int("int", 4, 1);
+  const zero = parseBtf(a.bytes({ hdrExtra: [0, 0, 0, 0, 0, 0, 0, 0] }), { validate: false });
+  const swapped = writeBtf(zero, { endian: other });
+  const back = parseBtf(swapped);
+  assert.equal(back.endian, other);
+  assert.equal(parseHeader(writeBtf(back)).hdrLen, 24);
+  const nonzero = parseBtf(a.bytes({ hdrExtra: [0, 0, 0, 0, 5, 0, 0, 0] }), { validate: false });
+  assert.throws(() => writeBtf(nonzero, { endian: other }), (e: unknown) => e instanceof BtfError && e.code === "UNSUPPORTED");
 });

@@ -4,18 +4,16 @@
  */
 import { Kind } from "../kinds.js";
 import { compatArray, compatEnum, compatFnproto, equalArray, shallowEqualStruct } from "./hash.js";
-import { MAX_ID, type DedupState } from "./state.js";
+import { HYP, INFO, MAP, OFF, type DedupState } from "./state.js";
 
 const kindOf = (info: number): number => (info >>> 24) & 0x1f;
 const vlenOf = (info: number): number => info & 0xffff;
 
 /** Two ARRAYs equal down to their element and index type ids. */
 export function identicalArrays(d: DedupState, id1: number, id2: number): boolean {
-  const w = d.w;
-  const a = d.offs[id1]!;
-  const b = d.offs[id2]!;
-  if (kindOf(w[a + 1]!) !== Kind.ARRAY || kindOf(w[b + 1]!) !== Kind.ARRAY) return false;
-  return equalArray(w, a, b);
+  const meta = d.meta;
+  if (((meta[4 * id1 + INFO]! >>> 24) & 0x1f) !== Kind.ARRAY || ((meta[4 * id2 + INFO]! >>> 24) & 0x1f) !== Kind.ARRAY) return false;
+  return equalArray(d.w, meta[4 * id1 + OFF]!, meta[4 * id2 + OFF]!);
 }
 
 /**
@@ -23,11 +21,12 @@ export function identicalArrays(d: DedupState, id1: number, id2: number): boolea
  * is the same id, or identical arrays, or (recursively) identical structs.
  */
 export function identicalStructs(d: DedupState, id1: number, id2: number): boolean {
+  const meta = d.meta;
+  const k = (meta[4 * id1 + INFO]! >>> 24) & 0x1f;
+  if ((k !== Kind.STRUCT && k !== Kind.UNION) || k !== ((meta[4 * id2 + INFO]! >>> 24) & 0x1f)) return false;
   const w = d.w;
-  const a = d.offs[id1]!;
-  const b = d.offs[id2]!;
-  const k = kindOf(w[a + 1]!);
-  if ((k !== Kind.STRUCT && k !== Kind.UNION) || k !== kindOf(w[b + 1]!)) return false;
+  const a = meta[4 * id1 + OFF]!;
+  const b = meta[4 * id2 + OFF]!;
   if (!shallowEqualStruct(w, a, b)) return false;
   for (let i = 0, n = vlenOf(w[a + 1]!), m = 4; i < n; i++, m += 3) {
     const t1 = w[a + m]!;
@@ -81,9 +80,7 @@ function growStack(): Uint32Array {
  */
 export function isEquiv(d: DedupState, candTop: number, canonTop: number): boolean {
   const w = d.w;
-  const offs = d.offs;
-  const hypot = d.hypot;
-  const map = d.map;
+  const meta = d.meta;
   let list = d.hypotList;
   let cnt = d.hypotCnt;
   let st: Uint32Array = stack;
@@ -94,35 +91,38 @@ export function isEquiv(d: DedupState, candTop: number, canonTop: number): boole
   walk: for (;;) {
     // 1. Same canonical type?
     let rc = cand;
-    let m = map[rc]!;
-    while (m <= MAX_ID && m !== rc) {
+    let m = meta[4 * rc + MAP]!;
+    while (m >= 0 && m !== rc) {
       rc = m;
-      m = map[rc]!;
+      m = meta[4 * rc + MAP]!;
     }
     let rk = canon;
-    m = map[rk]!;
-    while (m <= MAX_ID && m !== rk) {
+    m = meta[4 * rk + MAP]!;
+    while (m >= 0 && m !== rk) {
       rk = m;
-      m = map[rk]!;
+      m = meta[4 * rk + MAP]!;
     }
     if (rc !== rk) {
-      let b = offs[canon]!;
-      let ib = w[b + 1]!;
+      // Void is equivalent only to itself (and has no record to read).
+      if (cand === 0 || canon === 0) {
+        ok = false;
+        break;
+      }
+      let ib = meta[4 * canon + INFO]!;
       let kb = (ib >>> 24) & 0x1f;
       // 2. A resolved canonical FWD stands for its struct.
       if (kb === Kind.FWD && rk !== canon) {
-        const ob = offs[rk]!;
-        const ik = w[ob + 1]!;
+        const ik = meta[4 * rk + INFO]!;
         if (((ik >>> 24) & 0x1f) !== Kind.FWD) {
           canon = rk;
-          b = ob;
           ib = ik;
           kb = (ik >>> 24) & 0x1f;
         }
       }
       // 3. The hypothetical mapping.
-      const h = hypot[canon]!;
-      if (h <= MAX_ID) {
+      const hc = 4 * canon + HYP;
+      const h = meta[hc]!;
+      if (h >= 0) {
         if (h !== cand && !identicalArrays(d, h, cand) && !identicalStructs(d, h, cand)) {
           ok = false;
           break;
@@ -134,14 +134,15 @@ export function isEquiv(d: DedupState, candTop: number, canonTop: number): boole
           list = l;
         }
         list[cnt++] = canon;
-        hypot[canon] = cand;
+        meta[hc] = cand;
         // 4. Names, FWD against STRUCT/UNION.
-        const a = offs[cand]!;
+        const a = meta[4 * cand + OFF]!;
+        const b = meta[hc - HYP + OFF]!;
         if (w[a] !== w[b]) {
           ok = false;
           break;
         }
-        const ia = w[a + 1]!;
+        const ia = meta[4 * cand + INFO]!;
         const ka = (ia >>> 24) & 0x1f;
         if (ka !== kb) {
           if (ka !== Kind.FWD && kb !== Kind.FWD) {
@@ -262,17 +263,28 @@ export function isEquiv(d: DedupState, candTop: number, canonTop: number): boole
  *   (a shortcut that spares comparing it again later).
  */
 export function mergeHypot(d: DedupState): void {
-  const map = d.map;
+  const meta = d.meta;
   const list = d.hypotList;
+  const adjust = d.adjustCanon;
   for (let i = 0, n = d.hypotCnt; i < n; i++) {
     const c0 = list[i]!;
-    const t = d.resolve(d.hypot[c0]!);
-    const c = d.resolve(c0);
-    const tk = d.kind(t);
-    const ck = d.kind(c);
-    if (tk !== Kind.FWD && ck === Kind.FWD) map[c] = t;
-    if (d.adjustCanon) continue;
-    if (tk === Kind.FWD && ck !== Kind.FWD) map[t] = c;
-    if ((tk === Kind.STRUCT || tk === Kind.UNION) && ck !== Kind.FWD && map[c]! <= MAX_ID && !(map[t]! <= MAX_ID)) map[t] = c;
+    let t = meta[4 * c0 + HYP]!;
+    let m = meta[4 * t + MAP]!;
+    while (m >= 0 && m !== t) {
+      t = m;
+      m = meta[4 * t + MAP]!;
+    }
+    let c = c0;
+    m = meta[4 * c + MAP]!;
+    while (m >= 0 && m !== c) {
+      c = m;
+      m = meta[4 * c + MAP]!;
+    }
+    const tk = (meta[4 * t + INFO]! >>> 24) & 0x1f;
+    const ck = (meta[4 * c + INFO]! >>> 24) & 0x1f;
+    if (tk !== Kind.FWD && ck === Kind.FWD) meta[4 * c + MAP] = t;
+    if (adjust) continue;
+    if (tk === Kind.FWD && ck !== Kind.FWD) meta[4 * t + MAP] = c;
+    if ((tk === Kind.STRUCT || tk === Kind.UNION) && ck !== Kind.FWD && meta[4 * c + MAP]! >= 0 && meta[4 * t + MAP]! < 0) meta[4 * t + MAP] = c;
   }
 }

@@ -50,7 +50,7 @@
  */
 import { BtfError } from "../../internal/errors.js";
 import type { Btf } from "../btf.js";
-import { adoptTypes, findStrBytes, setStringsDeduped, stringsDeduped, touch } from "../builder.js";
+import { adoptTypes, findStrBytes, ownsTypes, setStringsDeduped, stringsDeduped, touch } from "../builder.js";
 import { Kind } from "../kinds.js";
 import { StringSet, strHash } from "../strings.js";
 import { isEquiv, mergeHypot } from "./equiv.js";
@@ -58,7 +58,7 @@ import {
   compatEnum, equalArray, equalCommon, equalEnum, equalFnproto, equalIntTag, hashArray, hashByKind, hashCommon,
   hashEnum, hashFnproto, hashIntDeclTag, hashStruct, isEnumFwd, shallowEqualStruct,
 } from "./hash.js";
-import { DedupState, IN_PROGRESS, MAX_ID, UNPROCESSED } from "./state.js";
+import { DedupState, HYP, IdList, IN_PROGRESS, INFO, MAP, OFF, UNPROCESSED } from "./state.js";
 
 export { DedupState } from "./state.js";
 export { isEquiv } from "./equiv.js";
@@ -73,6 +73,15 @@ export interface DedupOptions {
    * (`stringsDeduped`), which is false for parsed BTF.
    */
   stringsDeduped?: boolean;
+  /**
+   * Work in the BTF's type storage instead of a copy. Only when the caller owns the
+   * bytes `btf` was parsed from (a parsed BTF's types may be a view of them): they are
+   * overwritten. Saves a copy of the whole type section. Default false, except for BTF
+   * whose storage is already private (built or changed with the writer API).
+   */
+  inPlace?: boolean;
+  /** When given, receives the wall time of each pass in milliseconds (for benchmarks). */
+  timings?: Record<string, number>;
 }
 
 /**
@@ -95,16 +104,33 @@ export interface DedupOptions {
 export function dedup(btf: Btf, opts: DedupOptions = {}): Btf {
   touch(btf);
   const skipStrings = opts.stringsDeduped ?? stringsDeduped(btf);
-  const d = new DedupState(btf);
+  const tm = opts.timings;
+  let t0 = tm ? performance.now() : 0;
+  const lap = (name: string): void => {
+    if (!tm) return;
+    const t = performance.now();
+    tm[name] = (tm[name] ?? 0) + (t - t0);
+    t0 = t;
+  };
+  const d = new DedupState(btf, opts.inPlace ?? ownsTypes(btf));
+  lap("init");
   try {
     if (btf.base) splitPrep(d);
+    lap("prep");
     const strs = skipStrings ? undefined : dedupStrings(d);
+    lap("strings");
     dedupPrimTypes(d);
+    lap("prim");
     dedupStructTypes(d);
+    lap("struct");
     resolveFwds(d);
+    lap("fwds");
     dedupRefTypes(d);
+    lap("ref");
     const compacted = compactTypes(d);
+    lap("compact");
     remapTypes(d, compacted);
+    lap("remap");
     btf.types = compacted.words;
     btf.typeWords = compacted.words.length;
     btf.typeOffs = compacted.offs;
@@ -125,17 +151,16 @@ export function dedup(btf: Btf, opts: DedupOptions = {}): Btf {
 
 /** Split prep: every base type is canonical and filed under its kind's hash. */
 export function splitPrep(d: DedupState): void {
-  const map = d.map;
-  for (let id = 1; id < d.startId; id++) map[id] = id;
+  const meta = d.meta;
+  for (let id = 1; id < d.startId; id++) meta[4 * id + MAP] = id;
   const cached = d.cachedBaseTable();
   if (cached) {
     d.table = cached;
     return;
   }
   const w = d.w;
-  const offs = d.offs;
   for (let id = 1; id < d.startId; id++) {
-    const o = offs[id]!;
+    const o = meta[4 * id + OFF]!;
     const k = kindOf(w[o + 1]!);
     if (k === Kind.VAR || k === Kind.DATASEC) continue;
     if (k === Kind.UNKN || k > Kind.ENUM64) d.fail(`unknown kind ${k} in base BTF`, id);
@@ -181,7 +206,7 @@ export function dedupStrings(d: DedupState): StringSet {
     w[k] = n;
   };
   for (let id = d.startId; id < d.typeCount; id++) {
-    const o = d.offs[id]!;
+    const o = d.off(id);
     rewrite(o);
     const info = w[o + 1]!;
     const vlen = vlenOf(info);
@@ -203,20 +228,21 @@ export function dedupStrings(d: DedupState): StringSet {
 /** Pass 2: INT, FLOAT, FWD, ENUM, ENUM64. */
 export function dedupPrimTypes(d: DedupState): void {
   const w = d.w;
-  const offs = d.offs;
-  const map = d.map;
+  const meta = d.meta;
   const table = d.table;
-  for (let id = d.startId; id < d.typeCount; id++) {
-    const t = offs[id]!;
-    const info = w[t + 1]!;
+  for (let id = d.startId, mi = 4 * id; id < d.typeCount; id++, mi += 4) {
+    const info = meta[mi + INFO]!; // (not the record: most types are not primitive)
+    const kind = kindOf(info);
+    if (kind !== Kind.INT && kind !== Kind.ENUM && kind !== Kind.ENUM64 && kind !== Kind.FWD && kind !== Kind.FLOAT) continue;
+    const t = meta[mi + OFF]!;
     let h: number;
     let newId = id;
-    switch (kindOf(info)) {
+    switch (kind) {
       case Kind.INT:
         h = hashIntDeclTag(w, t);
         for (let e = table.first(h); e >= 0; e = table.next(e)) {
           const c = table.id(e);
-          if (equalIntTag(w, t, offs[c]!)) {
+          if (equalIntTag(w, t, meta[4 * c + OFF]!)) {
             newId = c;
             break;
           }
@@ -228,7 +254,7 @@ export function dedupPrimTypes(d: DedupState): void {
         const fwd = isEnumFwd(info);
         for (let e = table.first(h); e >= 0; e = table.next(e)) {
           const c = table.id(e);
-          const co = offs[c]!;
+          const co = meta[4 * c + OFF]!;
           if (equalEnum(w, t, co)) {
             newId = c;
             break;
@@ -238,17 +264,18 @@ export function dedupPrimTypes(d: DedupState): void {
               newId = c; // a declaration takes the full enum
               break;
             }
-            map[c] = id; // an earlier canonical declaration now stands for this enum
+            meta[4 * c + MAP] = id; // an earlier canonical declaration now stands for this enum
           }
         }
         break;
       }
       case Kind.FWD:
       case Kind.FLOAT:
+        if (kind === Kind.FWD) d.fwds.push(id);
         h = hashCommon(w, t);
         for (let e = table.first(h); e >= 0; e = table.next(e)) {
           const c = table.id(e);
-          if (equalCommon(w, t, offs[c]!)) {
+          if (equalCommon(w, t, meta[4 * c + OFF]!)) {
             newId = c;
             break;
           }
@@ -257,7 +284,7 @@ export function dedupPrimTypes(d: DedupState): void {
       default:
         continue;
     }
-    map[id] = newId;
+    meta[4 * id + MAP] = newId;
     if (newId === id) table.add(h, id);
   }
 }
@@ -265,20 +292,19 @@ export function dedupPrimTypes(d: DedupState): void {
 /** Pass 3: STRUCT and UNION, by type-graph equivalence. */
 export function dedupStructTypes(d: DedupState): void {
   const w = d.w;
-  const offs = d.offs;
-  const map = d.map;
+  const meta = d.meta;
   for (let id = d.startId; id < d.typeCount; id++) {
-    if (map[id]! <= MAX_ID) continue; // already mapped by an earlier comparison
-    const t = offs[id]!;
-    const k = kindOf(w[t + 1]!);
+    if (meta[4 * id + MAP]! >= 0) continue; // already mapped by an earlier comparison
+    const k = kindOf(meta[4 * id + INFO]!);
     if (k !== Kind.STRUCT && k !== Kind.UNION) continue;
+    const t = meta[4 * id + OFF]!;
     const h = hashStruct(w, t);
     const table = d.table;
     let newId = id;
     for (let e = table.first(h); e >= 0; e = table.next(e)) {
       const c = table.id(e);
       // The shallow check also keeps a FWD that shares the bucket from being picked.
-      if (!shallowEqualStruct(w, t, offs[c]!)) continue;
+      if (!shallowEqualStruct(w, t, meta[4 * c + OFF]!)) continue;
       d.clearHypot();
       if (!isEquiv(d, id, c)) continue;
       mergeHypot(d);
@@ -286,8 +312,11 @@ export function dedupStructTypes(d: DedupState): void {
       newId = c;
       break;
     }
-    map[id] = newId;
-    if (newId === id) table.add(h, id);
+    meta[4 * id + MAP] = newId;
+    if (newId === id) {
+      table.add(h, id);
+      d.composites.push(id);
+    }
   }
 }
 
@@ -297,172 +326,158 @@ export function dedupStructTypes(d: DedupState): void {
  */
 export function resolveFwds(d: DedupState): void {
   const w = d.w;
-  const offs = d.offs;
-  const map = d.map;
+  const meta = d.meta;
+  if (d.fwds.length === 0) return;
+  // name -> the canonical STRUCT/UNION of that name, 0 when there are several.
   const names = new Map<number, number>();
-  for (let id = 1; id < d.typeCount; id++) {
-    const o = offs[id]!;
-    const k = kindOf(w[o + 1]!);
-    if ((k !== Kind.STRUCT && k !== Kind.UNION) || map[id] !== id) continue;
-    const n = w[o]!;
+  const note = (id: number): void => {
+    const n = w[meta[4 * id + OFF]!]!;
     names.set(n, names.has(n) ? 0 : id);
+  };
+  for (let id = 1; id < d.startId; id++) {
+    const k = kindOf(w[meta[4 * id + OFF]! + 1]!);
+    if ((k === Kind.STRUCT || k === Kind.UNION) && meta[4 * id + MAP] === id) note(id);
   }
-  for (let id = d.startId; id < d.typeCount; id++) {
-    const o = offs[id]!;
+  // Own canonical composites were listed by the struct pass (and stay canonical).
+  for (let i = 0, l = d.composites; i < l.length; i++) note(l.ids[i]!);
+  for (let i = 0, l = d.fwds; i < l.length; i++) {
+    const id = l.ids[i]!;
+    const o = meta[4 * id + OFF]!;
     const info = w[o + 1]!;
-    if (kindOf(info) !== Kind.FWD || map[id] !== id) continue;
+    if (meta[4 * id + MAP] !== id) continue;
     const c = names.get(w[o]!);
     if (!c) continue;
-    const ck = kindOf(w[offs[c]! + 1]!);
+    const ck = kindOf(w[meta[4 * c + OFF]! + 1]!);
     if (ck !== (info >>> 31 ? Kind.UNION : Kind.STRUCT)) continue;
-    map[id] = c;
+    meta[4 * id + MAP] = c;
   }
 }
 
-/** Word indexes of the type ids a reference type refers to, in dedup order. */
-function refFieldCount(w: Uint32Array, o: number): number {
-  const info = w[o + 1]!;
-  switch (kindOf(info)) {
-    case Kind.CONST:
-    case Kind.VOLATILE:
-    case Kind.RESTRICT:
-    case Kind.PTR:
-    case Kind.TYPEDEF:
-    case Kind.FUNC:
-    case Kind.TYPE_TAG:
-    case Kind.DECL_TAG:
-      return 1;
-    case Kind.ARRAY:
-      return 2;
-    case Kind.FUNC_PROTO:
-      return 1 + vlenOf(info);
-    default:
-      return -1;
-  }
-}
+let refStack: Uint32Array = new Uint32Array(256);
 
-/** Word index of reference field `k` (ARRAY: element, then index; FUNC_PROTO: return, then params). */
-function refField(w: Uint32Array, o: number, k: number): number {
-  switch (kindOf(w[o + 1]!)) {
-    case Kind.ARRAY:
-      return o + 3 + k;
-    case Kind.FUNC_PROTO:
-      return k === 0 ? o + 2 : o + 2 + 2 * k;
-    default:
-      return o + 2;
-  }
-}
+/** Is `kind` deduplicated by the reference pass? */
+const isRefKind = (kind: number): boolean =>
+  kind === Kind.PTR || kind === Kind.CONST || kind === Kind.VOLATILE || kind === Kind.RESTRICT || kind === Kind.TYPEDEF ||
+  kind === Kind.FUNC || kind === Kind.TYPE_TAG || kind === Kind.DECL_TAG || kind === Kind.ARRAY || kind === Kind.FUNC_PROTO;
 
-let refStack = new Uint32Array(256);
+/** Word index of field `k` of a reference type (ARRAY: element, index; FUNC_PROTO: return, params). */
+const refField = (kind: number, t: number, k: number): number =>
+  kind === Kind.ARRAY ? t + 3 + k : kind === Kind.FUNC_PROTO && k > 0 ? t + 2 + 2 * k : t + 2;
 
 /**
- * Canonical id of reference type `top`, deduplicating it and, first, everything it
- * refers to (libbpf `btf_dedup_ref_type`, recursion made an explicit stack). Types
- * already mapped resolve through `map`; an unmapped reference type is processed on the
- * spot: its ids become canonical ids (written into the record), then it is compared
- * exactly with the candidates of its hash.
+ * Pass 5: reference types — PTR, CONST, VOLATILE, RESTRICT, TYPEDEF, FUNC, TYPE_TAG,
+ * DECL_TAG, ARRAY, FUNC_PROTO (libbpf `btf_dedup_ref_type`, whose recursion is an
+ * explicit stack of (type, next field) frames here).
+ *
+ * A type's referenced ids become canonical ids first, written into the record (ARRAY:
+ * element, then index; FUNC_PROTO: return type, then each parameter): a mapped target
+ * (primitive, struct, VAR, base type, or a reference type done earlier) resolves
+ * through `map`, an unmapped reference type is processed on the spot. Then the record
+ * is final and an exact comparison with the candidates of its hash decides. Meeting a
+ * type still in progress means a cycle of reference types only: an error (-ELOOP).
  */
-function dedupRefType(d: DedupState, top: number): number {
-  const map = d.map;
+export function dedupRefTypes(d: DedupState): void {
+  const meta = d.meta;
   const w = d.w;
-  const offs = d.offs;
-  const m0 = map[top]!;
-  if (m0 === IN_PROGRESS) d.fail("loop of reference types", top);
-  if (m0 <= MAX_ID) return d.resolve(top);
-  let sp = 0; // frames: (id, next field)
-  const enter = (id: number): void => {
-    if (refFieldCount(w, offs[id]!) < 0) d.fail(`cannot deduplicate ${Kind[kindOf(w[offs[id]! + 1]!)] ?? "unknown kind"} as a reference type`, id);
-    map[id] = IN_PROGRESS;
-    if (sp + 2 > refStack.length) {
-      const s = new Uint32Array(refStack.length * 2);
-      s.set(refStack);
-      refStack = s;
-    }
-    refStack[sp++] = id;
-    refStack[sp++] = 0;
-  };
-  enter(top);
-  let result = 0;
-  while (sp > 0) {
-    const id = refStack[sp - 2]!;
-    const k = refStack[sp - 1]!;
-    const t = offs[id]!;
-    if (k < refFieldCount(w, t)) {
-      const f = refField(w, t, k);
-      const child = w[f]!;
-      const m = map[child]!;
-      if (m === IN_PROGRESS) d.fail("loop of reference types", child);
-      if (m <= MAX_ID) {
-        w[f] = d.resolve(child);
-        refStack[sp - 1] = k + 1;
-      } else {
-        enter(child);
+  const table = d.table;
+  let st = refStack;
+  for (let top = d.startId; top < d.typeCount; top++) {
+    if (meta[4 * top + MAP]! >= 0) continue; // primitives, structs, VAR/DATASEC, types done already
+    if (!isRefKind((meta[4 * top + INFO]! >>> 24) & 0x1f)) d.fail("cannot deduplicate this kind as a reference type", top);
+    meta[4 * top + MAP] = IN_PROGRESS;
+    st[0] = top;
+    st[1] = 0;
+    let sp = 2;
+    frames: while (sp > 0) {
+      const id = st[sp - 2]!;
+      const t = meta[4 * id + OFF]!;
+      const info = meta[4 * id + INFO]!;
+      const kind = (info >>> 24) & 0x1f;
+      const nf = kind === Kind.ARRAY ? 2 : kind === Kind.FUNC_PROTO ? 1 + (info & 0xffff) : 1;
+      for (let k = st[sp - 1]!; k < nf; k++) {
+        const f = refField(kind, t, k);
+        let child = w[f]!;
+        let m = meta[4 * child + MAP]!;
+        if (m >= 0) {
+          while (m !== child) {
+            child = m;
+            m = meta[4 * child + MAP]!;
+            if (m < 0) break;
+          }
+          w[f] = child;
+          continue;
+        }
+        // An unprocessed reference type: do it first, then come back to field k.
+        if (m === IN_PROGRESS) d.fail("loop of reference types", child);
+        if (!isRefKind((meta[4 * child + INFO]! >>> 24) & 0x1f)) d.fail("cannot deduplicate this kind as a reference type", child);
+        meta[4 * child + MAP] = IN_PROGRESS;
+        st[sp - 1] = k;
+        if (sp + 2 > st.length) {
+          const s = new Uint32Array(st.length * 2);
+          s.set(st);
+          st = refStack = s;
+        }
+        st[sp++] = child;
+        st[sp++] = 0;
+        continue frames;
       }
-      continue;
-    }
-    // All referenced ids are canonical: find an exact match.
-    const table = d.table;
-    let h: number;
-    let newId = id;
-    switch (kindOf(w[t + 1]!)) {
-      case Kind.DECL_TAG:
-        h = hashIntDeclTag(w, t);
-        for (let e = table.first(h); e >= 0; e = table.next(e)) {
-          const c = table.id(e);
-          if (equalIntTag(w, t, offs[c]!)) {
-            newId = c;
-            break;
+      // Every referenced id is canonical now: look for an exact match.
+      let h: number;
+      let newId = id;
+      switch (kind) {
+        case Kind.DECL_TAG:
+          h = hashIntDeclTag(w, t);
+          for (let e = table.first(h); e >= 0; e = table.next(e)) {
+            const c = table.id(e);
+            if (equalIntTag(w, t, meta[4 * c + OFF]!)) {
+              newId = c;
+              break;
+            }
           }
-        }
-        break;
-      case Kind.ARRAY:
-        h = hashArray(w, t);
-        for (let e = table.first(h); e >= 0; e = table.next(e)) {
-          const c = table.id(e);
-          if (equalArray(w, t, offs[c]!)) {
-            newId = c;
-            break;
+          break;
+        case Kind.ARRAY:
+          h = hashArray(w, t);
+          for (let e = table.first(h); e >= 0; e = table.next(e)) {
+            const c = table.id(e);
+            if (equalArray(w, t, meta[4 * c + OFF]!)) {
+              newId = c;
+              break;
+            }
           }
-        }
-        break;
-      case Kind.FUNC_PROTO:
-        h = hashFnproto(w, t);
-        for (let e = table.first(h); e >= 0; e = table.next(e)) {
-          const c = table.id(e);
-          if (equalFnproto(w, t, offs[c]!)) {
-            newId = c;
-            break;
+          break;
+        case Kind.FUNC_PROTO:
+          h = hashFnproto(w, t);
+          for (let e = table.first(h); e >= 0; e = table.next(e)) {
+            const c = table.id(e);
+            if (equalFnproto(w, t, meta[4 * c + OFF]!)) {
+              newId = c;
+              break;
+            }
           }
-        }
-        break;
-      default:
-        h = hashCommon(w, t);
-        for (let e = table.first(h); e >= 0; e = table.next(e)) {
-          const c = table.id(e);
-          if (equalCommon(w, t, offs[c]!)) {
-            newId = c;
-            break;
+          break;
+        default:
+          h = hashCommon(w, t);
+          for (let e = table.first(h); e >= 0; e = table.next(e)) {
+            const c = table.id(e);
+            if (equalCommon(w, t, meta[4 * c + OFF]!)) {
+              newId = c;
+              break;
+            }
           }
-        }
-    }
-    map[id] = newId;
-    if (newId === id) table.add(h, id);
-    sp -= 2;
-    if (sp > 0) {
-      const pid = refStack[sp - 2]!;
-      const pk = refStack[sp - 1]!;
-      w[refField(w, offs[pid]!, pk)] = newId;
-      refStack[sp - 1] = pk + 1;
-    } else {
-      result = newId;
+      }
+      meta[4 * id + MAP] = newId;
+      if (newId === id) table.add(h, id);
+      sp -= 2;
+      if (sp > 0) {
+        // Hand the result to the referring type's current field.
+        const pid = st[sp - 2]!;
+        const pk = st[sp - 1]!;
+        const pt = meta[4 * pid + OFF]!;
+        w[refField((meta[4 * pid + INFO]! >>> 24) & 0x1f, pt, pk)] = newId;
+        st[sp - 1] = pk + 1;
+      }
     }
   }
-  return result;
-}
-
-/** Pass 5: reference types (and TYPEDEF, ARRAY, FUNC_PROTO), recursively. */
-export function dedupRefTypes(d: DedupState): void {
-  for (let id = d.startId; id < d.typeCount; id++) dedupRefType(d, id);
 }
 
 /** The surviving own types, packed, and their offsets. */
@@ -472,35 +487,32 @@ export interface Compacted {
 }
 
 /**
- * Pass 6: keep the canonical own types (`map[id] == id`) in id order, packed. `d.hypot`
- * becomes the old -> new id map (base ids map to themselves).
+ * Pass 6: keep the canonical own types (mapped to themselves) in id order, packed. The
+ * hypot field of `d.meta` becomes the old -> new id map (base ids map to themselves).
  */
 export function compactTypes(d: DedupState): Compacted {
   const w = d.w;
-  const offs = d.offs;
-  const map = d.map;
-  const newId = d.hypot;
-  for (let id = 0; id < d.startId; id++) newId[id] = id;
-  let count = 0;
+  const meta = d.meta;
+  for (let id = 0; id < d.startId; id++) meta[4 * id + HYP] = id;
+  const keep = new IdList();
   let words = 0;
-  for (let id = d.startId; id < d.typeCount; id++) {
-    if (map[id] !== id) {
-      newId[id] = UNPROCESSED;
+  for (let id = d.startId, mi = 4 * id; id < d.typeCount; id++, mi += 4) {
+    if (meta[mi + MAP] !== id) {
+      meta[mi + HYP] = UNPROCESSED;
       continue;
     }
-    newId[id] = d.startId + count++;
-    words += recordLen(w, offs[id]!);
+    meta[mi + HYP] = d.startId + keep.length;
+    keep.push(id);
+    words += recordLen(w, meta[mi + OFF]!);
   }
   const out = new Uint32Array(words);
-  const outOffs = new Uint32Array(count);
+  const outOffs = new Uint32Array(keep.length);
   let at = 0;
-  let i = 0;
-  for (let id = d.startId; id < d.typeCount; id++) {
-    if (map[id] !== id) continue;
-    const o = offs[id]!;
+  for (let i = 0; i < keep.length; i++) {
+    const o = meta[4 * keep.ids[i]! + OFF]!;
     const n = recordLen(w, o);
     out.set(w.subarray(o, o + n), at);
-    outOffs[i++] = at;
+    outOffs[i] = at;
     at += n;
   }
   return { words: out, offs: outOffs };
@@ -535,13 +547,13 @@ function recordLen(w: Uint32Array, o: number): number {
  */
 export function remapTypes(d: DedupState, c: Compacted): void {
   const w = c.words;
-  const newId = d.hypot;
+  const meta = d.meta;
   const cnt = d.typeCount;
   const remap = (k: number, id: number): void => {
     const old = w[k]!;
     if (old >= cnt) d.fail(`reference to type [${old}] cannot be remapped`, id);
-    const n = newId[d.resolve(old)]!;
-    if (n > MAX_ID) d.fail(`reference to type [${old}] has no deduplicated type`, id);
+    const n = meta[4 * d.resolve(old) + HYP]!;
+    if (n < 0) d.fail(`reference to type [${old}] has no deduplicated type`, id);
     w[k] = n;
   };
   for (let i = 0; i < c.offs.length; i++) {

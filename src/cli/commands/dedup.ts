@@ -42,7 +42,8 @@ export async function run(argv: string[]): Promise<number> {
   const validate = flag(p, "validate");
   const base = opt(p, "base") === undefined ? undefined : await openBtf(opt(p, "base")!, { validate });
   const btf = await openBtf(input, { base, validate });
-  const bytes = await inFile(input, async () => writeBtf(dedup(btf), { endian }));
+  // The input bytes are ours alone: dedup may work in them instead of a copy.
+  const bytes = await inFile(input, async () => writeBtf(dedup(btf, { inPlace: true }), { endian }));
   await inFile(out, () => writeAtomic(out, bytes));
   return 0;
 }
