@@ -706,10 +706,10 @@ export class DieCursor {
       if (form === DW_FORM.rnglistx) {
         const idx = uleb(this.data, p);
         this.need(leb.end, 0);
-        return readRangeList(this.unit, { index: idx }, p, this.tag);
+        return readRangeList(this.unit, { index: idx }, p);
       }
       const off = this.sectionOffset(DW_AT.ranges);
-      if (off !== undefined) return readRangeList(this.unit, { offset: off }, p, this.tag);
+      if (off !== undefined) return readRangeList(this.unit, { offset: off }, p);
       return [];
     }
     const lo = this.address(DW_AT.low_pc);

@@ -266,8 +266,10 @@ export class DwarfFile {
   private readonly abbrevCache = new Map<string, AbbrevTable>();
   private typeSigs: Map<bigint, DwarfUnit> | undefined;
   private skeletons: Map<bigint, DwarfUnit> | undefined;
-  private readonly strCache = new Map<number, string>();
-  private readonly lineStrCache = new Map<number, string>();
+  /** Decoded strings by offset: `strSlot[off]` is 1 + index into `strings` (0: not decoded yet). */
+  private strSlot: Int32Array | undefined;
+  private lineStrSlot: Int32Array | undefined;
+  private readonly strings: string[] = [];
   /** Keep at most this many abbreviation tables (a kernel has one per unit). */
   abbrevCacheLimit = 64;
 
@@ -483,21 +485,23 @@ export class DwarfFile {
 
   /** The string at `off` of `.debug_str` (`DW_FORM_strp`, resolved `strx`). */
   str(off: number, where?: number): string {
-    let s = this.strCache.get(off);
-    if (s === undefined) {
-      s = this.readStr(".debug_str", off, where);
-      this.strCache.set(off, s);
-    }
+    let slots = this.strSlot;
+    if (slots === undefined) slots = this.strSlot = new Int32Array(this.sectionData(".debug_str")?.length ?? 0);
+    const k = off >= 0 && off < slots.length ? slots[off]! : -1;
+    if (k > 0) return this.strings[k - 1]!;
+    const s = this.readStr(".debug_str", off, where);
+    if (k === 0) slots[off] = this.strings.push(s);
     return s;
   }
 
   /** The string at `off` of `.debug_line_str` (`DW_FORM_line_strp`). */
   lineStr(off: number, where?: number): string {
-    let s = this.lineStrCache.get(off);
-    if (s === undefined) {
-      s = this.readStr(".debug_line_str", off, where);
-      this.lineStrCache.set(off, s);
-    }
+    let slots = this.lineStrSlot;
+    if (slots === undefined) slots = this.lineStrSlot = new Int32Array(this.sectionData(".debug_line_str")?.length ?? 0);
+    const k = off >= 0 && off < slots.length ? slots[off]! : -1;
+    if (k > 0) return this.strings[k - 1]!;
+    const s = this.readStr(".debug_line_str", off, where);
+    if (k === 0) slots[off] = this.strings.push(s);
     return s;
   }
 

@@ -11,7 +11,7 @@
  */
 import { BtfError } from "../internal/errors.js";
 import { leb, u16, u32, uint, uintBig, uleb, ulebBig } from "./bytes.js";
-import { DW_LLE, DW_RLE, DW_TAG } from "./constants.js";
+import { DW_LLE, DW_RLE } from "./constants.js";
 import type { DwarfSectionName, DwarfUnit } from "./dwarf.js";
 
 /** One entry of a location description. */
@@ -197,15 +197,16 @@ export function readLocationList(unit: DwarfUnit, ref: { offset: number } | { in
  * index) of `unit`.
  * @throws {BtfError} MALFORMED as for {@link readLocationList}.
  */
-export function readRangeList(unit: DwarfUnit, ref: { offset: number } | { index: number }, where: number, tag: number): RangeEntry[] {
+export function readRangeList(unit: DwarfUnit, ref: { offset: number } | { index: number }, where: number): RangeEntry[] {
   const v5 = unit.version >= 5;
+  // GNU DebugFission (DWARF 4 split units) keeps range lists in the main object,
+  // offset by the skeleton's DW_AT_GNU_ranges_base: not handled.
+  if (!v5 && unit.file.isSplit) throw new BtfError("UNSUPPORTED", "range lists of DWARF 4 split (GNU DebugFission) units", { offset: where, section: unit.section });
   const section: DwarfSectionName = v5 ? ".debug_rnglists" : ".debug_ranges";
   const data = unit.file.requireSection(section, "a range list", where);
   const le = unit.file.littleEndian;
   const as = unit.addressSize;
-  // DW_AT_GNU_ranges_base (DWARF 4 split units) offsets every DW_AT_ranges except the root's.
   let pos = listOffset(unit, section, data, ref, unit.rnglistsBase, where);
-  if (!v5 && "offset" in ref && unit.file.isSplit && tag !== DW_TAG.compile_unit && unit.rnglistsBase > 0) pos += unit.rnglistsBase;
   const bad = (msg: string): never => {
     throw new BtfError("MALFORMED", `range list at ${pos}: ${msg}`, { offset: pos, section });
   };

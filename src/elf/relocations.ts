@@ -258,54 +258,108 @@ export function applyRelocations(elf: ElfFile, target: ElfSection, opts: ApplyRe
   const table = RELOCATION_TYPES.get(elf.machine);
   const addrOf = opts.sectionAddress ?? ((i: number) => elf.sections[i]?.addr ?? 0n);
   const symCache = new Map<number, ElfSymbol[]>();
+  const is64 = elf.is64;
+  const TWO32 = 0x100000000;
   for (const rs of relSecs) {
-    const relocs = readRelocations(elf, rs);
+    const isRela = rs.type === SHT_RELA;
+    const ent = (is64 ? 16 : 8) + (isRela ? (is64 ? 8 : 4) : 0);
+    if (rs.entsize !== 0 && rs.entsize < ent)
+      throw new BtfError("MALFORMED", `relocation section ${rs.name}: entry size ${rs.entsize} too small`, { offset: rs.offset });
+    const stride = rs.entsize || ent;
+    const rdata = elf.sectionData(rs);
+    const rdv = new DataView(rdata.buffer, rdata.byteOffset, rdata.byteLength);
+    const count = Math.floor(rdata.length / stride);
     let syms = symCache.get(rs.link);
     if (!syms) {
       const symSec = elf.sections[rs.link];
       syms = rs.link === 0 || !symSec ? [] : readSymbols(elf, symSec);
       symCache.set(rs.link, syms);
     }
-    // Symbol values plus section base, as numbers when exact (the common case) or bigints.
-    const sVals: (number | bigint | undefined)[] = new Array(syms.length);
-    const isRela = rs.type === SHT_RELA;
-    for (let i = 0; i < relocs.length; i++) {
-      const r = relocs[i]!;
-      const kind = table?.get(r.type);
+    // S (symbol value plus section base) per symbol: exact numbers in the common
+    // case, bigints otherwise; computed on first use.
+    const sNum = new Float64Array(syms.length).fill(NaN);
+    const sBig: (bigint | undefined)[] = new Array(syms.length);
+    let lastType = -1;
+    let kind: RelocationKind | undefined;
+    for (let i = 0; i < count; i++) {
+      const o = i * stride;
+      // Decode the entry without allocating (offsets beyond 2^53 become inexact and fail the bounds check).
+      let off: number, symIdx: number, type: number, addNum: number;
+      if (is64) {
+        off = rdv.getUint32(o + (le ? 4 : 0), le) * TWO32 + rdv.getUint32(o + (le ? 0 : 4), le);
+        symIdx = rdv.getUint32(o + (le ? 12 : 8), le);
+        type = rdv.getUint32(o + (le ? 8 : 12), le);
+        addNum = isRela ? rdv.getInt32(o + (le ? 20 : 16), le) * TWO32 + rdv.getUint32(o + (le ? 16 : 20), le) : 0;
+      } else {
+        off = rdv.getUint32(o, le);
+        const info = rdv.getUint32(o + 4, le);
+        symIdx = info >>> 8;
+        type = info & 0xff;
+        addNum = isRela ? rdv.getInt32(o + 8, le) : 0;
+      }
+      if (type !== lastType) {
+        kind = table?.get(type);
+        lastType = type;
+      }
       if (!kind) {
-        throw new BtfError("UNSUPPORTED", `relocation type ${r.type} (machine ${elf.machine}) in ${rs.name} is not supported for debug sections`, {
-          offset: rs.offset + i * (rs.entsize || 1),
+        throw new BtfError("UNSUPPORTED", `relocation type ${type} (machine ${elf.machine}) in ${rs.name} is not supported for debug sections`, {
+          offset: rs.offset + o,
         });
       }
       if (kind.calc === "none") continue;
-      if (r.offset + kind.size > out.length || r.offset < 0)
-        throw new BtfError("MALFORMED", `relocation ${i} of ${rs.name}: offset ${r.offset} (+${kind.size}) outside ${target.name} (${out.length} bytes)`, {
-          offset: rs.offset,
+      if (!(off >= 0 && off + kind.size <= out.length))
+        throw new BtfError("MALFORMED", `relocation ${i} of ${rs.name}: offset ${off} (+${kind.size}) outside ${target.name} (${out.length} bytes)`, {
+          offset: rs.offset + o,
         });
-      let s: number | bigint;
-      if (r.symbol === 0) s = 0;
-      else {
-        const sym = syms[r.symbol];
-        if (!sym) throw new BtfError("MALFORMED", `relocation ${i} of ${rs.name}: symbol index ${r.symbol} out of range`, { offset: rs.offset });
-        if (kind.calc === "tpoff") s = sym.value;
-        else {
-          let v = sVals[r.symbol];
-          if (v === undefined) {
-            v = symbolAddress(sym, addrOf);
-            if (typeof v === "bigint" && v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER)) v = Number(v);
-            sVals[r.symbol] = v;
+      let sym: ElfSymbol | undefined;
+      if (symIdx !== 0) {
+        sym = syms[symIdx];
+        if (!sym) throw new BtfError("MALFORMED", `relocation ${i} of ${rs.name}: symbol index ${symIdx} out of range`, { offset: rs.offset + o });
+      }
+      // Fast path: S + A as exact numbers, stored in 4 or 8 bytes.
+      if (kind.calc === "abs" && isRela && (kind.size === 8 || kind.size === 4) && kind.bias === undefined && Number.isSafeInteger(addNum)) {
+        let sv = 0;
+        if (sym) {
+          sv = sNum[symIdx]!;
+          if (Number.isNaN(sv)) {
+            const b = symbolAddress(sym, addrOf);
+            sBig[symIdx] = b;
+            sv = b >= 0n && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : Infinity;
+            sNum[symIdx] = sv;
           }
-          s = v;
+        }
+        const v = sv + addNum;
+        if (Number.isSafeInteger(v) && v >= 0) {
+          if (kind.size === 8) {
+            const lo = v % TWO32;
+            const hi = (v - lo) / TWO32;
+            dv.setUint32(off + (le ? 0 : 4), lo, le);
+            dv.setUint32(off + (le ? 4 : 0), hi, le);
+            continue;
+          }
+          if (v < (kind.check === "signed" ? 0x80000000 : TWO32)) {
+            dv.setUint32(off, v, le);
+            continue;
+          }
         }
       }
+      // General path, in bigints.
+      let s: bigint;
+      if (!sym) s = 0n;
+      else if (kind.calc === "tpoff") s = sym.value;
+      else {
+        let b = sBig[symIdx];
+        if (b === undefined) b = sBig[symIdx] = symbolAddress(sym, addrOf);
+        s = b;
+      }
+      const addend = isRela ? (is64 ? rdv.getBigInt64(o + (is64 ? 16 : 8), le) : BigInt(addNum)) : 0n;
       // A: explicit (RELA) or the bytes in place (REL).
-      let value: bigint;
-      const a = isRela ? r.addend : readField(odv, r.offset, kind.size, le, kind.check === "signed");
-      value = BigInt(s) + a + (kind.bias ?? 0n);
-      if (kind.calc === "pcrel") value -= (target.addr ?? 0n) + BigInt(r.offset);
-      else if (kind.calc === "add") value = readField(dv, r.offset, kind.size, le, false) + BigInt(s) + r.addend;
-      else if (kind.calc === "sub") value = readField(dv, r.offset, kind.size, le, false) - (BigInt(s) + r.addend);
-      writeField(dv, r.offset, kind, value, le, rs, i);
+      const a = isRela ? addend : readField(odv, off, kind.size, le, kind.check === "signed");
+      let value = s + a + (kind.bias ?? 0n);
+      if (kind.calc === "pcrel") value -= (target.addr ?? 0n) + BigInt(off);
+      else if (kind.calc === "add") value = readField(dv, off, kind.size, le, false) + s + addend;
+      else if (kind.calc === "sub") value = readField(dv, off, kind.size, le, false) - (s + addend);
+      writeField(dv, off, kind, value, le, rs, i);
     }
   }
   return out;

@@ -27,12 +27,9 @@ export function cstring(bytes: Uint8Array, start: number, limit: number = bytes.
 /** Decode `bytes[start, end)`; `ascii` says no byte is >= 0x80. */
 export function decodeBytes(bytes: Uint8Array, start: number, end: number, ascii: boolean): string {
   if (!ascii) return utf8.decode(bytes.subarray(start, end));
-  const n = end - start;
-  if (n < 64) {
-    let s = "";
-    for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
-    return s;
-  }
+  // One flat string per call (building it a character at a time would leave a chain
+  // of rope nodes per string in the heap).
+  if (end - start <= 4096) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
   let s = "";
   for (let i = start; i < end; i += 4096) s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
   return s;

@@ -63,6 +63,7 @@ export function rewriteElf(elf: ElfFile, edits: ElfEdits): Uint8Array {
   for (const i of replace.keys()) {
     const s = elf.sections[i];
     if (!s || i === 0) throw new BtfError("ARGUMENT", `no section with index ${i}`);
+    if (s.type === SHT_NOBITS_VALUE) throw new BtfError("UNSUPPORTED", `section ${s.name} is SHT_NOBITS: it has no contents to replace`);
     const rel = elf.sections.find((r) => (r.type === SHT_REL || r.type === SHT_RELA) && r.info === i && r.index !== i);
     if (rel) throw new BtfError("UNSUPPORTED", `section ${s.name} is the target of relocations (${rel.name}); replacing it would invalidate them`);
   }
@@ -76,7 +77,10 @@ export function rewriteElf(elf: ElfFile, edits: ElfEdits): Uint8Array {
       const o = elf.phoff + i * elf.phentsize;
       const off = is64 ? Number(dv.getBigUint64(o + 8, le)) : dv.getUint32(o + 4, le);
       const filesz = is64 ? Number(dv.getBigUint64(o + 32, le)) : dv.getUint32(o + 16, le);
-      if (filesz > 0) segs.push([off, off + filesz]);
+      if (filesz > 0) {
+        if (off + filesz > src.length) throw new BtfError("MALFORMED", `program header ${i}: segment [${off}, +${filesz}) runs past the end of the file`, { offset: o });
+        segs.push([off, off + filesz]);
+      }
     }
   }
   const fileSize = (s: ElfSection) => (s.type === SHT_NOBITS_VALUE ? 0 : s.size);
@@ -88,6 +92,7 @@ export function rewriteElf(elf: ElfFile, edits: ElfEdits): Uint8Array {
   for (const s of elf.sections) {
     if (s.index === 0) continue;
     if ((segs.length > 0 && (s.flags & SHF_ALLOC) !== 0) || inSegment(s)) {
+      if (s.offset + fileSize(s) > src.length) throw new BtfError("MALFORMED", `section ${s.name} runs past the end of the file`, { offset: s.offset });
       pinned[s.index] = true;
       fixedEnd = Math.max(fixedEnd, s.offset + fileSize(s));
     }
@@ -105,7 +110,7 @@ export function rewriteElf(elf: ElfFile, edits: ElfEdits): Uint8Array {
 
   // New section names go at the end of .shstrtab.
   const shstr = elf.sections[elf.shstrndx];
-  if (add.length && (!shstr || shstr.index === 0)) throw new BtfError("UNSUPPORTED", "cannot add a section: the file has no section-name string table");
+  if (add.length && (!shstr || shstr.index === 0 || shstr.type === SHT_NOBITS_VALUE)) throw new BtfError("MALFORMED", "cannot add a section: the file has no section-name string table");
   const nameOffsets: number[] = [];
   let newShstr: Uint8Array | undefined;
   if (add.length) {
@@ -287,5 +292,8 @@ export function setSection(elf: ElfFile, name: string, data: Uint8Array, opts: O
 
 function alignTo(v: number, a: number): number {
   if (a <= 1) return v;
+  // Moved sections are padded to their alignment; an absurd one (a corrupt header)
+  // would make the file huge.
+  if (a > 1 << 24) throw new BtfError("MALFORMED", `section alignment ${a} too large to lay out`);
   return Math.ceil(v / a) * a;
 }

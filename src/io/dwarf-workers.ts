@@ -46,6 +46,9 @@ export function walkUnit(u: DwarfUnit, mode: WalkMode): { dies: number; check: n
 
 interface Job {
   kind: "btfkit-dwarf-walk";
+  /** The whole (sparse) file in shared memory, when its sections need no relocation. */
+  file?: SharedArrayBuffer;
+  /** Otherwise the relocated DWARF sections, each copied into shared memory. */
   sections: Partial<Record<DwarfSectionName, SharedArrayBuffer>>;
   littleEndian: boolean;
   from: number;
@@ -59,16 +62,19 @@ interface Job {
  */
 export async function walkParallel(path: string, opts: { workers: number; mode: WalkMode; maxUnits?: number }): Promise<{ units: number; dies: number; check: number; loadMs: number }> {
   const t0 = performance.now();
-  const bytes = await readElfSections(path, wantDwarf);
+  const bytes = await readElfSections(path, wantDwarf, { shared: true });
   const elf = new ElfFile(bytes);
   const dwarf = dwarfFromElf(elf);
   const shared: Job["sections"] = {};
-  for (const name of SECTIONS) {
-    const d = dwarf.sectionData(name);
-    if (!d) continue;
-    const sab = new SharedArrayBuffer(d.length);
-    new Uint8Array(sab).set(d);
-    shared[name] = sab;
+  const file = elf.type !== 1 /* ET_REL */ ? (bytes.buffer as SharedArrayBuffer) : undefined;
+  if (!file) {
+    for (const name of SECTIONS) {
+      const d = dwarf.sectionData(name);
+      if (!d) continue;
+      const sab = new SharedArrayBuffer(d.length);
+      new Uint8Array(sab).set(d);
+      shared[name] = sab;
+    }
   }
   const units = dwarf.units().slice(0, opts.maxUnits ?? Infinity);
   const total = units.reduce((s, u) => s + (u.end - u.sectionOffset), 0);
@@ -87,7 +93,7 @@ export async function walkParallel(path: string, opts: { workers: number; mode: 
     ranges.map(
       ([from, to]) =>
         new Promise<{ dies: number; check: number }>((resolve, reject) => {
-          const job: Job = { kind: "btfkit-dwarf-walk", sections: shared, littleEndian: elf.littleEndian, from, to, mode: opts.mode };
+          const job: Job = { kind: "btfkit-dwarf-walk", file, sections: shared, littleEndian: elf.littleEndian, from, to, mode: opts.mode };
           const w = new Worker(new URL(import.meta.url), { workerData: job });
           w.once("message", resolve);
           w.once("error", reject);
@@ -99,13 +105,15 @@ export async function walkParallel(path: string, opts: { workers: number; mode: 
 
 if (!isMainThread && (workerData as Job | undefined)?.kind === "btfkit-dwarf-walk") {
   const job = workerData as Job;
-  const dwarf = new DwarfFile({
-    littleEndian: job.littleEndian,
-    section: (name) => {
-      const sab = job.sections[name];
-      return sab ? new Uint8Array(sab) : undefined;
-    },
-  });
+  const dwarf = job.file
+    ? dwarfFromElf(new ElfFile(new Uint8Array(job.file)))
+    : new DwarfFile({
+        littleEndian: job.littleEndian,
+        section: (name) => {
+          const sab = job.sections[name];
+          return sab ? new Uint8Array(sab) : undefined;
+        },
+      });
   const units = dwarf.units();
   let dies = 0;
   let check = 0;

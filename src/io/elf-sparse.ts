@@ -23,10 +23,11 @@ function readAt(fd: number, buf: Uint8Array, offset: number, length: number): vo
 
 /**
  * The bytes of `path` with only the ELF header, the program and section header
- * tables, the section-name table and the sections `want` selects filled in.
+ * tables, the section-name table and the sections `want` selects filled in
+ * (in shared memory with `opts.shared`).
  * @throws {BtfError} IO on read errors, MALFORMED for a bad ELF header.
  */
-export async function readElfSections(path: string, want: (s: ElfSection, elf: ElfFile) => boolean): Promise<Uint8Array> {
+export async function readElfSections(path: string, want: (s: ElfSection, elf: ElfFile) => boolean, opts: { shared?: boolean } = {}): Promise<Uint8Array> {
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -35,7 +36,8 @@ export async function readElfSections(path: string, want: (s: ElfSection, elf: E
   }
   try {
     const size = fstatSync(fd).size;
-    const buf = new Uint8Array(size);
+    // A SharedArrayBuffer (opts.shared) can be handed to worker threads without a copy.
+    const buf = opts.shared ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
     readAt(fd, buf, 0, Math.min(size, 64));
     let elf = new ElfFile(buf.subarray(0, size));
     const tables: [number, number][] = [];

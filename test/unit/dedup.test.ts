@@ -663,3 +663,17 @@ test("split dedup after addBtf of two split BTFs on one base drops the duplicate
     "\t'p' type_id=6 bits_offset=0",
   ]);
 });
+
+test("split dedup: runs sharing one base give what each gives on a base of its own, failures included", async () => {
+  const { genCase } = await import("../dedup/gen.js");
+  const c1 = genCase(5, "split-deduped");
+  const shared = parse(c1.base!);
+  const alone = (input: Uint8Array): Uint8Array => writeBtf(dedup(parse(input, parse(c1.base!))));
+  const want = alone(c1.input);
+  assert.deepEqual(writeBtf(dedup(parse(c1.input, shared))), want);
+  // A run that fails half-way must leave the shared state as it found it.
+  const bad = assemble([R.int(1, 4), R.konst(shared.typeCount + 2), R.volatile(shared.typeCount + 1)], "int", shared.strLen);
+  assert.throws(() => dedup(parse(bad, shared)), (e: unknown) => isBtfError(e) && e.code === "INVALID");
+  assert.deepEqual(writeBtf(dedup(parse(c1.input, shared))), want);
+  assert.deepEqual(writeBtf(dedup(parse(c1.input, shared))), want);
+});

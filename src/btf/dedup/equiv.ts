@@ -4,7 +4,8 @@
  */
 import { Kind } from "../kinds.js";
 import { compatArray, compatEnum, compatFnproto, equalArray, shallowEqualStruct } from "./hash.js";
-import { HYP, INFO, MAP, OFF, type DedupState } from "./state.js";
+import type { DedupState } from "./state.js";
+import { K, M } from "./consts.js";
 
 const kindOf = (info: number): number => (info >>> 24) & 0x1f;
 const vlenOf = (info: number): number => info & 0xffff;
@@ -12,8 +13,8 @@ const vlenOf = (info: number): number => info & 0xffff;
 /** Two ARRAYs equal down to their element and index type ids. */
 export function identicalArrays(d: DedupState, id1: number, id2: number): boolean {
   const meta = d.meta;
-  if (((meta[4 * id1 + INFO]! >>> 24) & 0x1f) !== Kind.ARRAY || ((meta[4 * id2 + INFO]! >>> 24) & 0x1f) !== Kind.ARRAY) return false;
-  return equalArray(d.w, meta[4 * id1 + OFF]!, meta[4 * id2 + OFF]!);
+  if (((meta[4 * id1 + M.INFO]! >>> 24) & 0x1f) !== K.ARRAY || ((meta[4 * id2 + M.INFO]! >>> 24) & 0x1f) !== K.ARRAY) return false;
+  return equalArray(d.w, meta[4 * id1 + M.OFF]!, meta[4 * id2 + M.OFF]!);
 }
 
 /**
@@ -22,11 +23,11 @@ export function identicalArrays(d: DedupState, id1: number, id2: number): boolea
  */
 export function identicalStructs(d: DedupState, id1: number, id2: number): boolean {
   const meta = d.meta;
-  const k = (meta[4 * id1 + INFO]! >>> 24) & 0x1f;
-  if ((k !== Kind.STRUCT && k !== Kind.UNION) || k !== ((meta[4 * id2 + INFO]! >>> 24) & 0x1f)) return false;
+  const k = (meta[4 * id1 + M.INFO]! >>> 24) & 0x1f;
+  if ((k !== K.STRUCT && k !== K.UNION) || k !== ((meta[4 * id2 + M.INFO]! >>> 24) & 0x1f)) return false;
   const w = d.w;
-  const a = meta[4 * id1 + OFF]!;
-  const b = meta[4 * id2 + OFF]!;
+  const a = meta[4 * id1 + M.OFF]!;
+  const b = meta[4 * id2 + M.OFF]!;
   if (!shallowEqualStruct(w, a, b)) return false;
   for (let i = 0, n = vlenOf(w[a + 1]!), m = 4; i < n; i++, m += 3) {
     const t1 = w[a + m]!;
@@ -89,18 +90,29 @@ export function isEquiv(d: DedupState, candTop: number, canonTop: number): boole
   let canon = canonTop;
   let ok = true;
   walk: for (;;) {
+    // Shortcut, same result: a pair recorded already (a cycle closing, or a shared
+    // canonical type met again) is equivalent whether or not the types also resolve
+    // to one canonical type — and neither check has side effects. Not for a canonical
+    // FWD, whose hypothetical entry may be under its struct.
+    const hc0 = 4 * canon + M.HYP;
+    if (meta[hc0] === cand && cand !== 0 && ((meta[hc0 + 1]! >>> 24) & 0x1f) !== K.FWD) {
+      if (sp === 0) break;
+      canon = st[--sp]!;
+      cand = st[--sp]!;
+      continue;
+    }
     // 1. Same canonical type?
     let rc = cand;
-    let m = meta[4 * rc + MAP]!;
+    let m = meta[4 * rc + M.MAP]!;
     while (m >= 0 && m !== rc) {
       rc = m;
-      m = meta[4 * rc + MAP]!;
+      m = meta[4 * rc + M.MAP]!;
     }
     let rk = canon;
-    m = meta[4 * rk + MAP]!;
+    m = meta[4 * rk + M.MAP]!;
     while (m >= 0 && m !== rk) {
       rk = m;
-      m = meta[4 * rk + MAP]!;
+      m = meta[4 * rk + M.MAP]!;
     }
     if (rc !== rk) {
       // Void is equivalent only to itself (and has no record to read).
@@ -108,19 +120,19 @@ export function isEquiv(d: DedupState, candTop: number, canonTop: number): boole
         ok = false;
         break;
       }
-      let ib = meta[4 * canon + INFO]!;
+      let ib = meta[4 * canon + M.INFO]!;
       let kb = (ib >>> 24) & 0x1f;
       // 2. A resolved canonical FWD stands for its struct.
-      if (kb === Kind.FWD && rk !== canon) {
-        const ik = meta[4 * rk + INFO]!;
-        if (((ik >>> 24) & 0x1f) !== Kind.FWD) {
+      if (kb === K.FWD && rk !== canon) {
+        const ik = meta[4 * rk + M.INFO]!;
+        if (((ik >>> 24) & 0x1f) !== K.FWD) {
           canon = rk;
           ib = ik;
           kb = (ik >>> 24) & 0x1f;
         }
       }
       // 3. The hypothetical mapping.
-      const hc = 4 * canon + HYP;
+      const hc = 4 * canon + M.HYP;
       const h = meta[hc]!;
       if (h >= 0) {
         if (h !== cand && !identicalArrays(d, h, cand) && !identicalStructs(d, h, cand)) {
@@ -136,27 +148,27 @@ export function isEquiv(d: DedupState, candTop: number, canonTop: number): boole
         list[cnt++] = canon;
         meta[hc] = cand;
         // 4. Names, FWD against STRUCT/UNION.
-        const a = meta[4 * cand + OFF]!;
-        const b = meta[hc - HYP + OFF]!;
+        const a = meta[4 * cand + M.OFF]!;
+        const b = meta[hc - M.HYP + M.OFF]!;
         if (w[a] !== w[b]) {
           ok = false;
           break;
         }
-        const ia = meta[4 * cand + INFO]!;
+        const ia = meta[4 * cand + M.INFO]!;
         const ka = (ia >>> 24) & 0x1f;
         if (ka !== kb) {
-          if (ka !== Kind.FWD && kb !== Kind.FWD) {
+          if (ka !== K.FWD && kb !== K.FWD) {
             ok = false;
             break;
           }
           let real: number;
           let fwd: number;
-          if (ka === Kind.FWD) {
+          if (ka === K.FWD) {
             real = kb;
-            fwd = ia >>> 31 ? Kind.UNION : Kind.STRUCT;
+            fwd = ia >>> 31 ? K.UNION : K.STRUCT;
           } else {
             real = ka;
-            fwd = ib >>> 31 ? Kind.UNION : Kind.STRUCT;
+            fwd = ib >>> 31 ? K.UNION : K.STRUCT;
             if (fwd === real && canon < d.startId) d.adjustCanon = true;
           }
           if (fwd !== real) {
@@ -166,24 +178,24 @@ export function isEquiv(d: DedupState, candTop: number, canonTop: number): boole
         } else {
           // 5. Same kind: its own fields, then what it refers to.
           switch (ka) {
-            case Kind.INT:
+            case K.INT:
               if (ia !== ib || w[a + 2] !== w[b + 2] || w[a + 3] !== w[b + 3]) ok = false;
               break;
-            case Kind.ENUM:
-            case Kind.ENUM64:
+            case K.ENUM:
+            case K.ENUM64:
               if (!compatEnum(w, a, b)) ok = false;
               break;
-            case Kind.FWD:
-            case Kind.FLOAT:
+            case K.FWD:
+            case K.FLOAT:
               if (ia !== ib || w[a + 2] !== w[b + 2]) ok = false;
               break;
-            case Kind.CONST:
-            case Kind.VOLATILE:
-            case Kind.RESTRICT:
-            case Kind.PTR:
-            case Kind.TYPEDEF:
-            case Kind.FUNC:
-            case Kind.TYPE_TAG:
+            case K.CONST:
+            case K.VOLATILE:
+            case K.RESTRICT:
+            case K.PTR:
+            case K.TYPEDEF:
+            case K.FUNC:
+            case K.TYPE_TAG:
               if (ia !== ib) {
                 ok = false;
                 break;
@@ -191,7 +203,7 @@ export function isEquiv(d: DedupState, candTop: number, canonTop: number): boole
               cand = w[a + 2]!;
               canon = w[b + 2]!;
               continue walk;
-            case Kind.ARRAY:
+            case K.ARRAY:
               if (!compatArray(w, a, b)) {
                 ok = false;
                 break;
@@ -202,8 +214,8 @@ export function isEquiv(d: DedupState, candTop: number, canonTop: number): boole
               cand = w[a + 4]!; // index type first
               canon = w[b + 4]!;
               continue walk;
-            case Kind.STRUCT:
-            case Kind.UNION: {
+            case K.STRUCT:
+            case K.UNION: {
               if (!shallowEqualStruct(w, a, b)) {
                 ok = false;
                 break;
@@ -219,7 +231,7 @@ export function isEquiv(d: DedupState, candTop: number, canonTop: number): boole
               canon = w[b + 4]!;
               continue walk;
             }
-            case Kind.FUNC_PROTO: {
+            case K.FUNC_PROTO: {
               if (!compatFnproto(w, a, b)) {
                 ok = false;
                 break;
@@ -268,23 +280,23 @@ export function mergeHypot(d: DedupState): void {
   const adjust = d.adjustCanon;
   for (let i = 0, n = d.hypotCnt; i < n; i++) {
     const c0 = list[i]!;
-    let t = meta[4 * c0 + HYP]!;
-    let m = meta[4 * t + MAP]!;
+    let t = meta[4 * c0 + M.HYP]!;
+    let m = meta[4 * t + M.MAP]!;
     while (m >= 0 && m !== t) {
       t = m;
-      m = meta[4 * t + MAP]!;
+      m = meta[4 * t + M.MAP]!;
     }
     let c = c0;
-    m = meta[4 * c + MAP]!;
+    m = meta[4 * c + M.MAP]!;
     while (m >= 0 && m !== c) {
       c = m;
-      m = meta[4 * c + MAP]!;
+      m = meta[4 * c + M.MAP]!;
     }
-    const tk = (meta[4 * t + INFO]! >>> 24) & 0x1f;
-    const ck = (meta[4 * c + INFO]! >>> 24) & 0x1f;
-    if (tk !== Kind.FWD && ck === Kind.FWD) meta[4 * c + MAP] = t;
+    const tk = (meta[4 * t + M.INFO]! >>> 24) & 0x1f;
+    const ck = (meta[4 * c + M.INFO]! >>> 24) & 0x1f;
+    if (tk !== K.FWD && ck === K.FWD) meta[4 * c + M.MAP] = t;
     if (adjust) continue;
-    if (tk === Kind.FWD && ck !== Kind.FWD) meta[4 * t + MAP] = c;
-    if ((tk === Kind.STRUCT || tk === Kind.UNION) && ck !== Kind.FWD && meta[4 * c + MAP]! >= 0 && meta[4 * t + MAP]! < 0) meta[4 * t + MAP] = c;
+    if (tk === K.FWD && ck !== K.FWD) meta[4 * t + M.MAP] = c;
+    if ((tk === K.STRUCT || tk === K.UNION) && ck !== K.FWD && meta[4 * c + M.MAP]! >= 0 && meta[4 * t + M.MAP]! < 0) meta[4 * t + M.MAP] = c;
   }
 }

@@ -20,7 +20,7 @@
  * | ARRAY                                  | common + elem/index/nelems | equalArray    | compatArray             |
  * | FUNC_PROTO                             | common + param names/types | equalFnproto  | compatFnproto           |
  */
-import { Kind } from "../kinds.js";
+import { K } from "./consts.js";
 
 const kindOf = (info: number): number => (info >>> 24) & 0x1f;
 const vlenOf = (info: number): number => info & 0xffff;
@@ -65,18 +65,18 @@ export function hashFnproto(w: Uint32Array, a: number): number {
 /** The hash a type is filed under in the dedup table, by kind (split prep uses this for base types). */
 export function hashByKind(w: Uint32Array, a: number): number {
   switch (kindOf(w[a + 1]!)) {
-    case Kind.INT:
-    case Kind.DECL_TAG:
+    case K.INT:
+    case K.DECL_TAG:
       return hashIntDeclTag(w, a);
-    case Kind.ENUM:
-    case Kind.ENUM64:
+    case K.ENUM:
+    case K.ENUM64:
       return hashEnum(w, a);
-    case Kind.STRUCT:
-    case Kind.UNION:
+    case K.STRUCT:
+    case K.UNION:
       return hashStruct(w, a);
-    case Kind.ARRAY:
+    case K.ARRAY:
       return hashArray(w, a);
-    case Kind.FUNC_PROTO:
+    case K.FUNC_PROTO:
       return hashFnproto(w, a);
     default:
       // CONST, VOLATILE, RESTRICT, PTR, FWD, TYPEDEF (libbpf 1.5), FUNC, FLOAT, TYPE_TAG
@@ -98,7 +98,7 @@ export function equalIntTag(w: Uint32Array, a: number, b: number): boolean {
 export function equalEnum(w: Uint32Array, a: number, b: number): boolean {
   if (!equalCommon(w, a, b)) return false;
   const info = w[a + 1]!;
-  const n = vlenOf(info) * (kindOf(info) === Kind.ENUM ? 2 : 3);
+  const n = vlenOf(info) * (kindOf(info) === K.ENUM ? 2 : 3);
   for (let i = 3, e = 3 + n; i < e; i++) if (w[a + i] !== w[b + i]) return false;
   return true;
 }
@@ -106,12 +106,12 @@ export function equalEnum(w: Uint32Array, a: number, b: number): boolean {
 /** An ENUM or ENUM64 without values: a forward declaration. */
 export function isEnumFwd(info: number): boolean {
   const k = kindOf(info);
-  return (k === Kind.ENUM || k === Kind.ENUM64) && vlenOf(info) === 0;
+  return (k === K.ENUM || k === K.ENUM64) && vlenOf(info) === 0;
 }
 
 const isAnyEnum = (info: number): boolean => {
   const k = kindOf(info);
-  return k === Kind.ENUM || k === Kind.ENUM64;
+  return k === K.ENUM || k === K.ENUM64;
 };
 
 /**

@@ -58,7 +58,8 @@ import {
   compatEnum, equalArray, equalCommon, equalEnum, equalFnproto, equalIntTag, hashArray, hashByKind, hashCommon,
   hashEnum, hashFnproto, hashIntDeclTag, hashStruct, isEnumFwd, shallowEqualStruct,
 } from "./hash.js";
-import { DedupState, HYP, IdList, IN_PROGRESS, INFO, MAP, OFF, UNPROCESSED } from "./state.js";
+import { DedupState, IdList } from "./state.js";
+import { Id, K, M } from "./consts.js";
 
 export { DedupState } from "./state.js";
 export { isEquiv } from "./equiv.js";
@@ -142,6 +143,8 @@ export function dedup(btf: Btf, opts: DedupOptions = {}): Btf {
   } catch (e) {
     if (e instanceof RangeError) throw new BtfError("INVALID", `dedup: type graph too deep (${e.message})`);
     throw e;
+  } finally {
+    d.release();
   }
   adoptTypes(btf);
   setStringsDeduped(btf, true);
@@ -149,24 +152,23 @@ export function dedup(btf: Btf, opts: DedupOptions = {}): Btf {
   return btf;
 }
 
-/** Split prep: every base type is canonical and filed under its kind's hash. */
+/**
+ * Split prep: every base type is its own canonical type (already so in `d.meta`) and is
+ * filed in the table under its kind's hash, VAR and DATASEC excepted. The filed table is
+ * kept for later runs on the same base.
+ */
 export function splitPrep(d: DedupState): void {
-  const meta = d.meta;
-  for (let id = 1; id < d.startId; id++) meta[4 * id + MAP] = id;
-  const cached = d.cachedBaseTable();
-  if (cached) {
-    d.table = cached;
-    return;
-  }
+  if (d.takeBaseTable()) return;
   const w = d.w;
+  const meta = d.meta;
   for (let id = 1; id < d.startId; id++) {
-    const o = meta[4 * id + OFF]!;
+    const o = meta[4 * id + M.OFF]!;
     const k = kindOf(w[o + 1]!);
-    if (k === Kind.VAR || k === Kind.DATASEC) continue;
-    if (k === Kind.UNKN || k > Kind.ENUM64) d.fail(`unknown kind ${k} in base BTF`, id);
+    if (k === K.VAR || k === K.DATASEC) continue;
+    if (k === K.UNKN || k > K.ENUM64) d.fail(`unknown kind ${k} in base BTF`, id);
     d.table.add(hashByKind(w, o), id);
   }
-  d.cacheBaseTable();
+  d.keepBaseTable();
 }
 
 /**
@@ -211,13 +213,13 @@ export function dedupStrings(d: DedupState): StringSet {
     const info = w[o + 1]!;
     const vlen = vlenOf(info);
     switch (kindOf(info)) {
-      case Kind.STRUCT:
-      case Kind.UNION:
-      case Kind.ENUM64:
+      case K.STRUCT:
+      case K.UNION:
+      case K.ENUM64:
         for (let i = 0, m = o + 3; i < vlen; i++, m += 3) rewrite(m);
         break;
-      case Kind.ENUM:
-      case Kind.FUNC_PROTO:
+      case K.ENUM:
+      case K.FUNC_PROTO:
         for (let i = 0, m = o + 3; i < vlen; i++, m += 2) rewrite(m);
         break;
     }
@@ -231,30 +233,34 @@ export function dedupPrimTypes(d: DedupState): void {
   const meta = d.meta;
   const table = d.table;
   for (let id = d.startId, mi = 4 * id; id < d.typeCount; id++, mi += 4) {
-    const info = meta[mi + INFO]!; // (not the record: most types are not primitive)
+    const info = meta[mi + M.INFO]!; // (not the record: most types are not primitive)
     const kind = kindOf(info);
-    if (kind !== Kind.INT && kind !== Kind.ENUM && kind !== Kind.ENUM64 && kind !== Kind.FWD && kind !== Kind.FLOAT) continue;
-    const t = meta[mi + OFF]!;
+    if (kind !== K.INT && kind !== K.ENUM && kind !== K.ENUM64 && kind !== K.FWD && kind !== K.FLOAT) continue;
+    const t = meta[mi + M.OFF]!;
     let h: number;
     let newId = id;
     switch (kind) {
-      case Kind.INT:
+      case K.INT:
         h = hashIntDeclTag(w, t);
-        for (let e = table.first(h); e >= 0; e = table.next(e)) {
-          const c = table.id(e);
-          if (equalIntTag(w, t, meta[4 * c + OFF]!)) {
+        for (let e = table.first(h), ent = table.ent, k = table.step; e >= 0; e = ent[3 * e + k]!) {
+          const c = ent[3 * e]!;
+          if (equalIntTag(w, t, meta[4 * c + M.OFF]!)) {
             newId = c;
             break;
           }
         }
         break;
-      case Kind.ENUM:
-      case Kind.ENUM64: {
+      case K.ENUM:
+      case K.ENUM64: {
         h = hashEnum(w, t);
         const fwd = isEnumFwd(info);
-        for (let e = table.first(h); e >= 0; e = table.next(e)) {
-          const c = table.id(e);
-          const co = meta[4 * c + OFF]!;
+        for (let e = table.first(h), ent = table.ent, k = table.step; e >= 0; e = ent[3 * e + k]!) {
+          const c = ent[3 * e]!;
+          // Neither equal (needs the same info) nor compatible (needs a declaration on one
+          // side): skip without reading the record. All anonymous enums share one bucket.
+          const ci = meta[4 * c + M.INFO]!;
+          if (ci !== info && !fwd && !isEnumFwd(ci)) continue;
+          const co = meta[4 * c + M.OFF]!;
           if (equalEnum(w, t, co)) {
             newId = c;
             break;
@@ -264,18 +270,18 @@ export function dedupPrimTypes(d: DedupState): void {
               newId = c; // a declaration takes the full enum
               break;
             }
-            meta[4 * c + MAP] = id; // an earlier canonical declaration now stands for this enum
+            meta[4 * c + M.MAP] = id; // an earlier canonical declaration now stands for this enum
           }
         }
         break;
       }
-      case Kind.FWD:
-      case Kind.FLOAT:
-        if (kind === Kind.FWD) d.fwds.push(id);
+      case K.FWD:
+      case K.FLOAT:
+        if (kind === K.FWD) d.fwds.push(id);
         h = hashCommon(w, t);
-        for (let e = table.first(h); e >= 0; e = table.next(e)) {
-          const c = table.id(e);
-          if (equalCommon(w, t, meta[4 * c + OFF]!)) {
+        for (let e = table.first(h), ent = table.ent, k = table.step; e >= 0; e = ent[3 * e + k]!) {
+          const c = ent[3 * e]!;
+          if (equalCommon(w, t, meta[4 * c + M.OFF]!)) {
             newId = c;
             break;
           }
@@ -284,7 +290,7 @@ export function dedupPrimTypes(d: DedupState): void {
       default:
         continue;
     }
-    meta[4 * id + MAP] = newId;
+    meta[4 * id + M.MAP] = newId;
     if (newId === id) table.add(h, id);
   }
 }
@@ -294,17 +300,17 @@ export function dedupStructTypes(d: DedupState): void {
   const w = d.w;
   const meta = d.meta;
   for (let id = d.startId; id < d.typeCount; id++) {
-    if (meta[4 * id + MAP]! >= 0) continue; // already mapped by an earlier comparison
-    const k = kindOf(meta[4 * id + INFO]!);
-    if (k !== Kind.STRUCT && k !== Kind.UNION) continue;
-    const t = meta[4 * id + OFF]!;
+    if (meta[4 * id + M.MAP]! >= 0) continue; // already mapped by an earlier comparison
+    const k = kindOf(meta[4 * id + M.INFO]!);
+    if (k !== K.STRUCT && k !== K.UNION) continue;
+    const t = meta[4 * id + M.OFF]!;
     const h = hashStruct(w, t);
     const table = d.table;
     let newId = id;
-    for (let e = table.first(h); e >= 0; e = table.next(e)) {
-      const c = table.id(e);
+    for (let e = table.first(h), ent = table.ent, k = table.step; e >= 0; e = ent[3 * e + k]!) {
+      const c = ent[3 * e]!;
       // The shallow check also keeps a FWD that shares the bucket from being picked.
-      if (!shallowEqualStruct(w, t, meta[4 * c + OFF]!)) continue;
+      if (!shallowEqualStruct(w, t, meta[4 * c + M.OFF]!)) continue;
       d.clearHypot();
       if (!isEquiv(d, id, c)) continue;
       mergeHypot(d);
@@ -312,7 +318,7 @@ export function dedupStructTypes(d: DedupState): void {
       newId = c;
       break;
     }
-    meta[4 * id + MAP] = newId;
+    meta[4 * id + M.MAP] = newId;
     if (newId === id) {
       table.add(h, id);
       d.composites.push(id);
@@ -328,28 +334,35 @@ export function resolveFwds(d: DedupState): void {
   const w = d.w;
   const meta = d.meta;
   if (d.fwds.length === 0) return;
-  // name -> the canonical STRUCT/UNION of that name, 0 when there are several.
-  const names = new Map<number, number>();
-  const note = (id: number): void => {
-    const n = w[meta[4 * id + OFF]!]!;
-    names.set(n, names.has(n) ? 0 : id);
-  };
-  for (let id = 1; id < d.startId; id++) {
-    const k = kindOf(w[meta[4 * id + OFF]! + 1]!);
-    if ((k === Kind.STRUCT || k === Kind.UNION) && meta[4 * id + MAP] === id) note(id);
+  // name -> the canonical STRUCT/UNION of that name, 0 when there are several: base
+  // composites (always canonical; computed once per base), then own canonical ones
+  // (listed by the struct pass; they stay canonical).
+  const baseNames = d.baseNames(() => {
+    const m = new Map<number, number>();
+    for (let id = 1; id < d.startId; id++) {
+      const k = (meta[4 * id + M.INFO]! >>> 24) & 0x1f;
+      if (k !== K.STRUCT && k !== K.UNION) continue;
+      const n = w[meta[4 * id + M.OFF]!]!;
+      m.set(n, m.has(n) ? 0 : id);
+    }
+    return m;
+  });
+  const own = new Map<number, number>();
+  for (let i = 0, l = d.composites; i < l.length; i++) {
+    const id = l.ids[i]!;
+    const n = w[meta[4 * id + M.OFF]!]!;
+    own.set(n, own.has(n) || baseNames.has(n) ? 0 : id);
   }
-  // Own canonical composites were listed by the struct pass (and stay canonical).
-  for (let i = 0, l = d.composites; i < l.length; i++) note(l.ids[i]!);
   for (let i = 0, l = d.fwds; i < l.length; i++) {
     const id = l.ids[i]!;
-    const o = meta[4 * id + OFF]!;
-    const info = w[o + 1]!;
-    if (meta[4 * id + MAP] !== id) continue;
-    const c = names.get(w[o]!);
+    if (meta[4 * id + M.MAP] !== id) continue;
+    const o = meta[4 * id + M.OFF]!;
+    const n = w[o]!;
+    const c = own.has(n) ? own.get(n)! : (baseNames.get(n) ?? 0);
     if (!c) continue;
-    const ck = kindOf(w[meta[4 * c + OFF]! + 1]!);
-    if (ck !== (info >>> 31 ? Kind.UNION : Kind.STRUCT)) continue;
-    meta[4 * id + MAP] = c;
+    const ck = (meta[4 * c + M.INFO]! >>> 24) & 0x1f;
+    if (ck !== (w[o + 1]! >>> 31 ? K.UNION : K.STRUCT)) continue;
+    meta[4 * id + M.MAP] = c;
   }
 }
 
@@ -357,12 +370,12 @@ let refStack: Uint32Array = new Uint32Array(256);
 
 /** Is `kind` deduplicated by the reference pass? */
 const isRefKind = (kind: number): boolean =>
-  kind === Kind.PTR || kind === Kind.CONST || kind === Kind.VOLATILE || kind === Kind.RESTRICT || kind === Kind.TYPEDEF ||
-  kind === Kind.FUNC || kind === Kind.TYPE_TAG || kind === Kind.DECL_TAG || kind === Kind.ARRAY || kind === Kind.FUNC_PROTO;
+  kind === K.PTR || kind === K.CONST || kind === K.VOLATILE || kind === K.RESTRICT || kind === K.TYPEDEF ||
+  kind === K.FUNC || kind === K.TYPE_TAG || kind === K.DECL_TAG || kind === K.ARRAY || kind === K.FUNC_PROTO;
 
 /** Word index of field `k` of a reference type (ARRAY: element, index; FUNC_PROTO: return, params). */
 const refField = (kind: number, t: number, k: number): number =>
-  kind === Kind.ARRAY ? t + 3 + k : kind === Kind.FUNC_PROTO && k > 0 ? t + 2 + 2 * k : t + 2;
+  kind === K.ARRAY ? t + 3 + k : kind === K.FUNC_PROTO && k > 0 ? t + 2 + 2 * k : t + 2;
 
 /**
  * Pass 5: reference types — PTR, CONST, VOLATILE, RESTRICT, TYPEDEF, FUNC, TYPE_TAG,
@@ -382,35 +395,35 @@ export function dedupRefTypes(d: DedupState): void {
   const table = d.table;
   let st = refStack;
   for (let top = d.startId; top < d.typeCount; top++) {
-    if (meta[4 * top + MAP]! >= 0) continue; // primitives, structs, VAR/DATASEC, types done already
-    if (!isRefKind((meta[4 * top + INFO]! >>> 24) & 0x1f)) d.fail("cannot deduplicate this kind as a reference type", top);
-    meta[4 * top + MAP] = IN_PROGRESS;
+    if (meta[4 * top + M.MAP]! >= 0) continue; // primitives, structs, VAR/DATASEC, types done already
+    if (!isRefKind((meta[4 * top + M.INFO]! >>> 24) & 0x1f)) d.fail("cannot deduplicate this kind as a reference type", top);
+    meta[4 * top + M.MAP] = Id.IN_PROGRESS;
     st[0] = top;
     st[1] = 0;
     let sp = 2;
     frames: while (sp > 0) {
       const id = st[sp - 2]!;
-      const t = meta[4 * id + OFF]!;
-      const info = meta[4 * id + INFO]!;
+      const t = meta[4 * id + M.OFF]!;
+      const info = meta[4 * id + M.INFO]!;
       const kind = (info >>> 24) & 0x1f;
-      const nf = kind === Kind.ARRAY ? 2 : kind === Kind.FUNC_PROTO ? 1 + (info & 0xffff) : 1;
+      const nf = kind === K.ARRAY ? 2 : kind === K.FUNC_PROTO ? 1 + (info & 0xffff) : 1;
       for (let k = st[sp - 1]!; k < nf; k++) {
         const f = refField(kind, t, k);
         let child = w[f]!;
-        let m = meta[4 * child + MAP]!;
+        let m = meta[4 * child + M.MAP]!;
         if (m >= 0) {
           while (m !== child) {
             child = m;
-            m = meta[4 * child + MAP]!;
+            m = meta[4 * child + M.MAP]!;
             if (m < 0) break;
           }
           w[f] = child;
           continue;
         }
         // An unprocessed reference type: do it first, then come back to field k.
-        if (m === IN_PROGRESS) d.fail("loop of reference types", child);
-        if (!isRefKind((meta[4 * child + INFO]! >>> 24) & 0x1f)) d.fail("cannot deduplicate this kind as a reference type", child);
-        meta[4 * child + MAP] = IN_PROGRESS;
+        if (m === Id.IN_PROGRESS) d.fail("loop of reference types", child);
+        if (!isRefKind((meta[4 * child + M.INFO]! >>> 24) & 0x1f)) d.fail("cannot deduplicate this kind as a reference type", child);
+        meta[4 * child + M.MAP] = Id.IN_PROGRESS;
         st[sp - 1] = k;
         if (sp + 2 > st.length) {
           const s = new Uint32Array(st.length * 2);
@@ -425,31 +438,31 @@ export function dedupRefTypes(d: DedupState): void {
       let h: number;
       let newId = id;
       switch (kind) {
-        case Kind.DECL_TAG:
+        case K.DECL_TAG:
           h = hashIntDeclTag(w, t);
-          for (let e = table.first(h); e >= 0; e = table.next(e)) {
-            const c = table.id(e);
-            if (equalIntTag(w, t, meta[4 * c + OFF]!)) {
+          for (let e = table.first(h), ent = table.ent, k = table.step; e >= 0; e = ent[3 * e + k]!) {
+            const c = ent[3 * e]!;
+            if (equalIntTag(w, t, meta[4 * c + M.OFF]!)) {
               newId = c;
               break;
             }
           }
           break;
-        case Kind.ARRAY:
+        case K.ARRAY:
           h = hashArray(w, t);
-          for (let e = table.first(h); e >= 0; e = table.next(e)) {
-            const c = table.id(e);
-            if (equalArray(w, t, meta[4 * c + OFF]!)) {
+          for (let e = table.first(h), ent = table.ent, k = table.step; e >= 0; e = ent[3 * e + k]!) {
+            const c = ent[3 * e]!;
+            if (equalArray(w, t, meta[4 * c + M.OFF]!)) {
               newId = c;
               break;
             }
           }
           break;
-        case Kind.FUNC_PROTO:
+        case K.FUNC_PROTO:
           h = hashFnproto(w, t);
-          for (let e = table.first(h); e >= 0; e = table.next(e)) {
-            const c = table.id(e);
-            if (equalFnproto(w, t, meta[4 * c + OFF]!)) {
+          for (let e = table.first(h), ent = table.ent, k = table.step; e >= 0; e = ent[3 * e + k]!) {
+            const c = ent[3 * e]!;
+            if (equalFnproto(w, t, meta[4 * c + M.OFF]!)) {
               newId = c;
               break;
             }
@@ -457,23 +470,23 @@ export function dedupRefTypes(d: DedupState): void {
           break;
         default:
           h = hashCommon(w, t);
-          for (let e = table.first(h); e >= 0; e = table.next(e)) {
-            const c = table.id(e);
-            if (equalCommon(w, t, meta[4 * c + OFF]!)) {
+          for (let e = table.first(h), ent = table.ent, k = table.step; e >= 0; e = ent[3 * e + k]!) {
+            const c = ent[3 * e]!;
+            if (equalCommon(w, t, meta[4 * c + M.OFF]!)) {
               newId = c;
               break;
             }
           }
       }
-      meta[4 * id + MAP] = newId;
+      meta[4 * id + M.MAP] = newId;
       if (newId === id) table.add(h, id);
       sp -= 2;
       if (sp > 0) {
         // Hand the result to the referring type's current field.
         const pid = st[sp - 2]!;
         const pk = st[sp - 1]!;
-        const pt = meta[4 * pid + OFF]!;
-        w[refField((meta[4 * pid + INFO]! >>> 24) & 0x1f, pt, pk)] = newId;
+        const pt = meta[4 * pid + M.OFF]!;
+        w[refField((meta[4 * pid + M.INFO]! >>> 24) & 0x1f, pt, pk)] = newId;
         st[sp - 1] = pk + 1;
       }
     }
@@ -493,23 +506,23 @@ export interface Compacted {
 export function compactTypes(d: DedupState): Compacted {
   const w = d.w;
   const meta = d.meta;
-  for (let id = 0; id < d.startId; id++) meta[4 * id + HYP] = id;
+  for (let id = 0; id < d.startId; id++) meta[4 * id + M.HYP] = id;
   const keep = new IdList();
   let words = 0;
   for (let id = d.startId, mi = 4 * id; id < d.typeCount; id++, mi += 4) {
-    if (meta[mi + MAP] !== id) {
-      meta[mi + HYP] = UNPROCESSED;
+    if (meta[mi + M.MAP] !== id) {
+      meta[mi + M.HYP] = Id.UNPROCESSED;
       continue;
     }
-    meta[mi + HYP] = d.startId + keep.length;
+    meta[mi + M.HYP] = d.startId + keep.length;
     keep.push(id);
-    words += recordLen(w, meta[mi + OFF]!);
+    words += recordLen(w, meta[mi + M.OFF]!);
   }
   const out = new Uint32Array(words);
   const outOffs = new Uint32Array(keep.length);
   let at = 0;
   for (let i = 0; i < keep.length; i++) {
-    const o = meta[4 * keep.ids[i]! + OFF]!;
+    const o = meta[4 * keep.ids[i]! + M.OFF]!;
     const n = recordLen(w, o);
     out.set(w.subarray(o, o + n), at);
     outOffs[i] = at;
@@ -522,19 +535,19 @@ function recordLen(w: Uint32Array, o: number): number {
   const info = w[o + 1]!;
   const vlen = vlenOf(info);
   switch (kindOf(info)) {
-    case Kind.INT:
-    case Kind.VAR:
-    case Kind.DECL_TAG:
+    case K.INT:
+    case K.VAR:
+    case K.DECL_TAG:
       return 4;
-    case Kind.ARRAY:
+    case K.ARRAY:
       return 6;
-    case Kind.STRUCT:
-    case Kind.UNION:
-    case Kind.ENUM64:
-    case Kind.DATASEC:
+    case K.STRUCT:
+    case K.UNION:
+    case K.ENUM64:
+    case K.DATASEC:
       return 3 + 3 * vlen;
-    case Kind.ENUM:
-    case Kind.FUNC_PROTO:
+    case K.ENUM:
+    case K.FUNC_PROTO:
       return 3 + 2 * vlen;
     default:
       return 3;
@@ -552,7 +565,7 @@ export function remapTypes(d: DedupState, c: Compacted): void {
   const remap = (k: number, id: number): void => {
     const old = w[k]!;
     if (old >= cnt) d.fail(`reference to type [${old}] cannot be remapped`, id);
-    const n = meta[4 * d.resolve(old) + HYP]!;
+    const n = meta[4 * d.resolve(old) + M.HYP]!;
     if (n < 0) d.fail(`reference to type [${old}] has no deduplicated type`, id);
     w[k] = n;
   };
@@ -562,31 +575,31 @@ export function remapTypes(d: DedupState, c: Compacted): void {
     const info = w[o + 1]!;
     const vlen = vlenOf(info);
     switch (kindOf(info)) {
-      case Kind.FWD:
-      case Kind.PTR:
-      case Kind.TYPEDEF:
-      case Kind.VOLATILE:
-      case Kind.CONST:
-      case Kind.RESTRICT:
-      case Kind.FUNC:
-      case Kind.VAR:
-      case Kind.DECL_TAG:
-      case Kind.TYPE_TAG:
+      case K.FWD:
+      case K.PTR:
+      case K.TYPEDEF:
+      case K.VOLATILE:
+      case K.CONST:
+      case K.RESTRICT:
+      case K.FUNC:
+      case K.VAR:
+      case K.DECL_TAG:
+      case K.TYPE_TAG:
         remap(o + 2, id);
         break;
-      case Kind.ARRAY:
+      case K.ARRAY:
         remap(o + 3, id);
         remap(o + 4, id);
         break;
-      case Kind.STRUCT:
-      case Kind.UNION:
+      case K.STRUCT:
+      case K.UNION:
         for (let j = 0, m = o + 4; j < vlen; j++, m += 3) remap(m, id);
         break;
-      case Kind.FUNC_PROTO:
+      case K.FUNC_PROTO:
         remap(o + 2, id);
         for (let j = 0, p = o + 4; j < vlen; j++, p += 2) remap(p, id);
         break;
-      case Kind.DATASEC:
+      case K.DATASEC:
         for (let j = 0, s = o + 3; j < vlen; j++, s += 3) remap(s, id);
         break;
     }

@@ -10,44 +10,61 @@
  */
 import { BtfError } from "../../internal/errors.js";
 import type { Btf } from "../btf.js";
-import { Kind, kindOf } from "../kinds.js";
-import { DedupTable } from "./table.js";
+import { kindOf } from "../kinds.js";
+import { Id, K, M } from "./consts.js";
+import { DedupTable, type TableMark } from "./table.js";
 
-/** `map[]` value of a type not processed yet (libbpf `BTF_UNPROCESSED_ID`, -1 too). */
-export const UNPROCESSED = -1;
-/** `map[]` value of a reference type being processed (loop detection). */
-export const IN_PROGRESS = -2;
-/** Largest real type id; `map[id] >= 0` means "mapped" (values fit an Int32Array). */
-export const MAX_ID = 0x7fffffff;
-
-/** A base chain flattened for dedup, cached per base (many modules share one vmlinux). */
-interface FlatBase {
+/**
+ * A base chain prepared for dedup, cached per base Btf, since many split BTFs (the
+ * modules of a kernel) are deduplicated against one base: its records flattened into
+ * the front of a reusable word buffer (base words are never written), the base part of
+ * the per-type state, the dedup table with every base type filed (additions of a run are
+ * rolled back at its end), and the names of the base's structs and unions.
+ */
+interface BaseWork {
   key: [Uint32Array, number, number];
-  words: Uint32Array; // every base record
-  offs: Uint32Array; // by id, 0..typeCount-1
-  /** Table after split prep (every base type filed), cloned for each run. */
+  /** Base records, then room for one split BTF's own records. */
+  words: Uint32Array;
+  baseWords: number;
+  /** `meta` of the base types as a run starts (offsets, self-mapped, no hypot, info). */
+  metaInit: Int32Array;
+  /** A reusable per-type state buffer (base part restored from `metaInit` each run). */
+  meta: Int32Array;
+  /** The table after split prep, or undefined until a run made it. */
   table: DedupTable | undefined;
+  /** name -> the base STRUCT/UNION of that name, 0 when several (for FWD resolution). */
+  names: Map<number, number> | undefined;
+  /** A run is using the buffers (re-entrance gets fresh ones). */
+  busy: boolean;
 }
 
-const FLAT = new WeakMap<Btf, FlatBase>();
+const BASES = new WeakMap<Btf, BaseWork>();
 
-function flatBase(base: Btf): FlatBase {
-  const cached = FLAT.get(base);
+function baseWork(base: Btf): BaseWork {
+  const cached = BASES.get(base);
   if (cached && cached.key[0] === base.types && cached.key[1] === base.typeWords && cached.key[2] === base.nrTypes) return cached;
   const chain: Btf[] = [];
   for (let b: Btf | undefined = base; b; b = b.base) chain.unshift(b);
   let words = 0;
   for (const b of chain) words += b.typeWords;
   const w = new Uint32Array(words);
-  const offs = new Uint32Array(base.typeCount);
+  const metaInit = new Int32Array(4 * base.typeCount);
+  metaInit[M.HYP] = Id.UNPROCESSED;
   let at = 0;
   for (const b of chain) {
     w.set(b.types.subarray(0, b.typeWords), at);
-    for (let i = 0; i < b.nrTypes; i++) offs[b.startId + i] = at + b.typeOffs[i]!;
+    for (let i = 0; i < b.nrTypes; i++) {
+      const id = b.startId + i;
+      const o = at + b.typeOffs[i]!;
+      metaInit[4 * id + M.OFF] = o;
+      metaInit[4 * id + M.MAP] = id; // base types are their own canonical types
+      metaInit[4 * id + M.HYP] = Id.UNPROCESSED;
+      metaInit[4 * id + M.INFO] = w[o + 1]! | 0;
+    }
     at += b.typeWords;
   }
-  const f: FlatBase = { key: [base.types, base.typeWords, base.nrTypes], words: w, offs, table: undefined };
-  FLAT.set(base, f);
+  const f: BaseWork = { key: [base.types, base.typeWords, base.nrTypes], words: w, baseWords: words, metaInit, meta: metaInit.slice(), table: undefined, names: undefined, busy: false };
+  BASES.set(base, f);
   return f;
 }
 
@@ -68,13 +85,8 @@ export class IdList {
 /**
  * Per-type state, four int32 per id in one array so that one cache line serves all of a
  * type's lookups (the walks of dedup jump around millions of types; memory latency is
- * most of their cost): `meta[4 * id + F]` for the fields below.
+ * most of their cost): `meta[4 * id + M.X]`, fields in ./consts.ts.
  */
-export const OFF = 0; // word offset of the record in `w`
-export const MAP = 1; // canonical representative (libbpf `map[]`): an id, UNPROCESSED or IN_PROGRESS
-export const HYP = 2; // hypothetical canonical -> candidate map (libbpf `hypot_map[]`); new ids after compaction
-export const INFO = 3; // the record's info word (kind, vlen, kflag), as int32
-
 export class DedupState {
   readonly btf: Btf;
   /** First own type id; ids below are base types. */
@@ -85,7 +97,7 @@ export class DedupState {
   readonly w: Uint32Array;
   /** Word offset in `w` where the own records begin. */
   readonly ownStart: number;
-  /** Offset, map, hypot and info of each type: see {@link OFF}. */
+  /** Offset, map, hypot and info of each type (fields: {@link M}). */
   readonly meta: Int32Array;
   /** Canonical ids set in the hypothetical map, in the order they were set. */
   hypotList: Uint32Array;
@@ -98,7 +110,10 @@ export class DedupState {
   composites: IdList = new IdList();
   /** Own FWDs, in id order. */
   fwds: IdList = new IdList();
-  private readonly flat: FlatBase | undefined;
+  /** The base's cached workspace, when this run uses it. */
+  private readonly work: BaseWork | undefined;
+  /** The table's state before this run's additions (split runs on a cached table). */
+  private tableMark: TableMark | undefined;
 
   constructor(btf: Btf, inPlace = false) {
     this.btf = btf;
@@ -106,66 +121,103 @@ export class DedupState {
     this.typeCount = btf.typeCount;
     const own = btf.types.subarray(0, btf.typeWords);
     let w: Uint32Array;
-    const meta = new Int32Array(4 * this.typeCount);
+    let meta: Int32Array;
     if (btf.base) {
-      this.flat = flatBase(btf.base);
-      const bw = this.flat.words;
-      w = new Uint32Array(bw.length + own.length);
-      w.set(bw);
-      w.set(own, bw.length);
-      const bo = this.flat.offs;
-      for (let id = 1; id < this.startId; id++) meta[4 * id + OFF] = bo[id]!;
-      this.ownStart = bw.length;
+      const src = baseWork(btf.base);
+      const f = src.busy ? undefined : src; // re-entered: leave the cached buffers alone
+      const bw = src.baseWords;
+      // Words: the base's, then the own records (buffer reused between runs).
+      if (f && f.words.length >= bw + own.length) w = f.words;
+      else {
+        w = new Uint32Array(bw + own.length + (f ? own.length >>> 1 : 0));
+        w.set(src.words.subarray(0, bw));
+        if (f) f.words = w;
+      }
+      w.set(own, bw);
+      // State: the base part as every run starts it, then the own part below.
+      if (f && f.meta.length >= 4 * this.typeCount) meta = f.meta;
+      else {
+        meta = new Int32Array(4 * this.typeCount + (f ? 2 * btf.nrTypes : 0));
+        if (f) f.meta = meta;
+      }
+      meta.set(src.metaInit);
+      this.ownStart = bw;
+      if (f) {
+        f.busy = true;
+        this.work = f;
+      }
     } else {
       w = inPlace ? btf.types : own.slice();
+      meta = new Int32Array(4 * this.typeCount);
+      meta[M.HYP] = Id.UNPROCESSED;
       this.ownStart = 0;
     }
-    const start = this.startId;
-    const base = this.ownStart;
-    const to = btf.typeOffs;
-    for (let i = 0, n = btf.nrTypes; i < n; i++) meta[4 * (start + i) + OFF] = base + to[i]!;
     this.w = w;
-    // Void is canonical; VAR and DATASEC are self-canonical (never deduped); the rest unprocessed.
-    meta[HYP] = UNPROCESSED;
-    for (let id = 1, m = 4; id < this.typeCount; id++, m += 4) {
-      const info = w[meta[m + OFF]! + 1]!;
+    // Own types: void is canonical; VAR and DATASEC are self-canonical (never deduped);
+    // the rest unprocessed.
+    const to = btf.typeOffs;
+    const base = this.ownStart;
+    for (let i = 0, id = this.startId, m = 4 * id; i < btf.nrTypes; i++, id++, m += 4) {
+      const o = base + to[i]!;
+      const info = w[o + 1]!;
       const k = kindOf(info);
-      meta[m + MAP] = k === Kind.VAR || k === Kind.DATASEC ? id : UNPROCESSED;
-      meta[m + HYP] = UNPROCESSED;
-      meta[m + INFO] = info | 0;
+      meta[m + M.OFF] = o;
+      meta[m + M.MAP] = k === K.VAR || k === K.DATASEC ? id : Id.UNPROCESSED;
+      meta[m + M.HYP] = Id.UNPROCESSED;
+      meta[m + M.INFO] = info | 0;
     }
     this.meta = meta;
     this.hypotList = new Uint32Array(256);
     this.table = new DedupTable(Math.max(1024, btf.nrTypes >>> 4));
   }
 
-  /** The prepared base table, if an earlier run on the same base made one. */
-  cachedBaseTable(): DedupTable | undefined {
-    return this.flat?.table?.clone();
+  /** The table with the base's types filed, if an earlier run made one (it is then in use). */
+  takeBaseTable(): boolean {
+    const f = this.work;
+    if (!f?.table) return false;
+    this.table = f.table;
+    this.tableMark = f.table.mark();
+    return true;
   }
 
-  /** Remember the table as it is right after split prep, for later runs on this base. */
-  cacheBaseTable(): void {
-    if (this.flat && !this.flat.table) this.flat.table = this.table.clone();
+  /** Keep the table as it is right after split prep for later runs on this base. */
+  keepBaseTable(): void {
+    if (!this.work) return;
+    this.work.table = this.table;
+    this.tableMark = this.table.mark();
+  }
+
+  /** Base struct/union names for FWD resolution (computed once per base). */
+  baseNames(compute: () => Map<number, number>): Map<number, number> {
+    if (!this.work) return compute();
+    return (this.work.names ??= compute());
+  }
+
+  /** End of the run, successful or not: give the cached workspace back, clean. */
+  release(): void {
+    const f = this.work;
+    if (!f) return;
+    if (this.tableMark && f.table === this.table && !this.table.rollback(this.tableMark)) f.table = undefined;
+    f.busy = false;
   }
 
   /** Word offset of type `id`'s record in `w`. */
   off(id: number): number {
-    return this.meta[4 * id + OFF]!;
+    return this.meta[4 * id + M.OFF]!;
   }
 
   /** Kind of type `id` (0 for void). */
   kind(id: number): number {
-    return (this.meta[4 * id + INFO]! >>> 24) & 0x1f;
+    return (this.meta[4 * id + M.INFO]! >>> 24) & 0x1f;
   }
 
   /** Follow the canonical map to the representative (libbpf `resolve_type_id`). */
   resolve(id: number): number {
     const meta = this.meta;
-    let m = meta[4 * id + MAP]!;
+    let m = meta[4 * id + M.MAP]!;
     while (m >= 0 && m !== id) {
       id = m;
-      m = meta[4 * id + MAP]!;
+      m = meta[4 * id + M.MAP]!;
     }
     return id;
   }
@@ -173,7 +225,7 @@ export class DedupState {
   clearHypot(): void {
     const meta = this.meta;
     const l = this.hypotList;
-    for (let i = 0, n = this.hypotCnt; i < n; i++) meta[4 * l[i]! + HYP] = UNPROCESSED;
+    for (let i = 0, n = this.hypotCnt; i < n; i++) meta[4 * l[i]! + M.HYP] = Id.UNPROCESSED;
     this.hypotCnt = 0;
     this.adjustCanon = false;
   }
