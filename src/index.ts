@@ -12,3 +12,4 @@ export * from "./elf/index.js";
 export { BtfError, isBtfError, type BtfErrorCode } from "./internal/errors.js";
 export { decompress, detectCompression, bzImagePayload, type Compression } from "./compress.js";
 export * from "./modules/index.js";
+export * as dwarf from "./dwarf/index.js";
