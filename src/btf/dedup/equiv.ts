@@ -90,17 +90,6 @@ export function isEquiv(d: DedupState, candTop: number, canonTop: number): boole
   let canon = canonTop;
   let ok = true;
   walk: for (;;) {
-    // Shortcut, same result: a pair recorded already (a cycle closing, or a shared
-    // canonical type met again) is equivalent whether or not the types also resolve
-    // to one canonical type — and neither check has side effects. Not for a canonical
-    // FWD, whose hypothetical entry may be under its struct.
-    const hc0 = 4 * canon + M.HYP;
-    if (meta[hc0] === cand && cand !== 0 && ((meta[hc0 + 1]! >>> 24) & 0x1f) !== K.FWD) {
-      if (sp === 0) break;
-      canon = st[--sp]!;
-      cand = st[--sp]!;
-      continue;
-    }
     // 1. Same canonical type?
     let rc = cand;
     let m = meta[4 * rc + M.MAP]!;
@@ -224,8 +213,14 @@ export function isEquiv(d: DedupState, candTop: number, canonTop: number): boole
               if (n === 0) break;
               if (sp + 2 * n > st.length) while (sp + 2 * n > st.length) st = growStack();
               for (let i = n - 1; i > 0; i--) {
-                st[sp++] = w[a + 4 + 3 * i]!;
-                st[sp++] = w[b + 4 + 3 * i]!;
+                const x = w[a + 4 + 3 * i]!;
+                const y = w[b + 4 + 3 * i]!;
+                // Members whose types map straight to one canonical type (ints, structs
+                // done already) are equivalent: no need to stack them.
+                const mx = meta[4 * x + M.MAP]!;
+                if (mx >= 0 && mx === meta[4 * y + M.MAP]) continue;
+                st[sp++] = x;
+                st[sp++] = y;
               }
               cand = w[a + 4]!;
               canon = w[b + 4]!;
@@ -280,6 +275,11 @@ export function mergeHypot(d: DedupState): void {
   const adjust = d.adjustCanon;
   for (let i = 0, n = d.hypotCnt; i < n; i++) {
     const c0 = list[i]!;
+    // Only FWD, STRUCT and UNION pairs can change anything. In a successful comparison
+    // every recorded pair passed its checks, so a canonical type of another kind was
+    // paired with a candidate of the same kind, and both resolve within that kind.
+    const k0 = (meta[4 * c0 + M.INFO]! >>> 24) & 0x1f;
+    if (k0 !== K.FWD && k0 !== K.STRUCT && k0 !== K.UNION) continue;
     let t = meta[4 * c0 + M.HYP]!;
     let m = meta[4 * t + M.MAP]!;
     while (m >= 0 && m !== t) {
