@@ -4,8 +4,6 @@
  * bzImage (vmlinuz), whose compressed vmlinux is unpacked first.
  */
 import { BtfError } from "../internal/errors.js";
-import { bzImagePayload, decompress, detectCompression } from "../compress.js";
-import { ElfFile, isElf } from "../elf/elf.js";
 import type { Btf } from "./btf.js";
 import { isRawBtf, parseBtf, type ParseOptions } from "./parse.js";
 
@@ -18,7 +16,16 @@ export type BtfSource = "raw" | "elf" | "compressed-elf" | "bzimage";
  */
 export async function extractBtfBytes(bytes: Uint8Array): Promise<{ bytes: Uint8Array; source: BtfSource }> {
   if (isRawBtf(bytes)) return { bytes, source: "raw" };
+  // ELF and decompression code loads only when a file needs it: raw BTF stays cheap.
+  const { ElfFile, isElf } = await import("../elf/elf.js");
+  const elfBtf = (b: Uint8Array): Uint8Array => {
+    const elf = new ElfFile(b);
+    const sec = elf.section(".BTF");
+    if (!sec) throw new BtfError("NOT_FOUND", "ELF file has no .BTF section");
+    return elf.sectionData(sec);
+  };
   if (isElf(bytes)) return { bytes: elfBtf(bytes), source: "elf" };
+  const { bzImagePayload, decompress, detectCompression } = await import("../compress.js");
   const comp = detectCompression(bytes);
   if (comp) {
     const inner = await decompress(bytes, comp);
@@ -38,12 +45,6 @@ export async function extractBtfBytes(bytes: Uint8Array): Promise<{ bytes: Uint8
   throw new BtfError("MALFORMED", "not BTF, ELF, a compressed module or a bzImage");
 }
 
-function elfBtf(bytes: Uint8Array): Uint8Array {
-  const elf = new ElfFile(bytes);
-  const sec = elf.section(".BTF");
-  if (!sec) throw new BtfError("NOT_FOUND", "ELF file has no .BTF section");
-  return elf.sectionData(sec);
-}
 
 /**
  * Parse BTF out of any supported container.

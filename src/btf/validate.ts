@@ -44,7 +44,8 @@ export function checkKernel(btf: Btf, max = 1): Problem[] {
   if (btf.hdrExtra.some((b) => b !== 0) && add(0, `unsupported BTF header: non-zero bytes past the first 24`)) return out;
   const ptrSize = guessPointerSize(btf);
   const w = btf.types;
-  const kindName = (id: number) => (id === 0 ? "void" : KIND_NAMES[btf.kind(id)]!);
+  const kinds = kindTable(btf);
+  const kindName = (id: number) => (id === 0 ? "void" : KIND_NAMES[kinds[id]!]!);
   const named = (off: number) => {
     if (off === 0) return false;
     let b: Btf = btf;
@@ -59,7 +60,7 @@ export function checkKernel(btf: Btf, max = 1): Problem[] {
     return v;
   };
   const badTarget = (id: number, what: string, target: number): boolean => {
-    if (target !== 0 && NOT_A_TYPE(btf.kind(target))) return add(id, `${what} refers to [${target}], a ${kindName(target)}`);
+    if (target !== 0 && NOT_A_TYPE(kinds[target]!)) return add(id, `${what} refers to [${target}], a ${kindName(target)}`);
     return false;
   };
 
@@ -117,7 +118,7 @@ export function checkKernel(btf: Btf, max = 1): Problem[] {
           const what = () => `member #${j}${w[m] ? ` '${btf.str(w[m]!)}'` : ""}`;
           if (kind === Kind.UNION && bitOff !== 0 && add(id, `UNION ${what()} at non-zero bit offset ${bitOff}`)) return out;
           if (mt === 0 && add(id, `${K} ${what()} is void`)) return out;
-          if (mt !== 0 && NOT_A_TYPE(btf.kind(mt)) && badTarget(id, `${K} ${what()}`, mt)) return out;
+          if (mt !== 0 && NOT_A_TYPE(kinds[mt]!) && badTarget(id, `${K} ${what()}`, mt)) return out;
           let bits = bitSize;
           if (!bitSize) {
             const sz = memberSize(mt);
@@ -156,13 +157,13 @@ export function checkKernel(btf: Btf, max = 1): Problem[] {
       case Kind.VAR:
         if (!named(nameOff) && add(id, "VAR has no name")) return out;
         if ((vlen || kflag || w[o + 3]! > 2) && add(id, "VAR with vlen, kind_flag or invalid linkage")) return out;
-        if ((third === 0 || NOT_A_TYPE(btf.kind(third))) && add(id, `VAR refers to [${third}], a ${kindName(third)}`)) return out;
+        if ((third === 0 || NOT_A_TYPE(kinds[third]!)) && add(id, `VAR refers to [${third}], a ${kindName(third)}`)) return out;
         break;
       case Kind.DATASEC:
         if (!named(nameOff) && add(id, "DATASEC has no name")) return out;
         for (let j = 0, s = o + 3; j < vlen; j++, s += 3) {
           const vt = w[s]!;
-          const vk = btf.kind(vt);
+          const vk = kinds[vt]!;
           if (vk !== Kind.VAR && vk !== Kind.FUNC && add(id, `DATASEC entry #${j} refers to [${vt}], a ${kindName(vt)}, not a VAR`)) return out;
           if (third !== 0 && w[s + 1]! + w[s + 2]! > third && add(id, `DATASEC entry #${j} [${w[s + 1]}, +${w[s + 2]}) is beyond the section size ${third}`)) return out;
         }
@@ -174,7 +175,7 @@ export function checkKernel(btf: Btf, max = 1): Problem[] {
       case Kind.DECL_TAG: {
         if (!named(nameOff) && add(id, "DECL_TAG has no value")) return out;
         const idx = w[o + 3]! | 0;
-        const tk = btf.kind(third);
+        const tk = kinds[third]!;
         if (idx < -1 && add(id, `DECL_TAG has invalid component index ${idx}`)) return out;
         if (tk !== Kind.STRUCT && tk !== Kind.UNION && tk !== Kind.VAR && tk !== Kind.FUNC && tk !== Kind.TYPEDEF && add(id, `DECL_TAG refers to [${third}], a ${kindName(third)}`)) return out;
         if (idx >= 0) {
@@ -187,6 +188,16 @@ export function checkKernel(btf: Btf, max = 1): Problem[] {
   }
   findCycles(btf, add);
   return out;
+}
+
+/** Kind of every type id of `btf` and its bases (index 0: void), one pass over the records. */
+export function kindTable(btf: Btf): Uint8Array {
+  const t = new Uint8Array(btf.typeCount);
+  for (let b: Btf | undefined = btf; b; b = b.base) {
+    const w = b.types, offs = b.typeOffs;
+    for (let i = 0, n = b.nrTypes, id = b.startId; i < n; i++, id++) t[id] = (w[offs[i]! + 1]! >>> 24) & 0x1f;
+  }
+  return t;
 }
 
 /**

@@ -5,18 +5,20 @@
 import { isBtfError } from "../internal/errors.js";
 import { FileError } from "../io/files.js";
 import { UsageError } from "./args.js";
-import * as dump from "./commands/dump.js";
-import * as stats from "./commands/stats.js";
-import * as modules from "./commands/modules.js";
-import * as dedupCmd from "./commands/dedup.js";
-import * as merge from "./commands/merge.js";
 
 interface Command {
   help: string;
   run(argv: string[]): Promise<number>;
 }
 
-const COMMANDS: Record<string, Command> = { dump, stats, modules, dedup: dedupCmd, merge };
+/** Commands load on demand: a run pays only for the modules its command uses. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  dump: () => import("./commands/dump.js"),
+  stats: () => import("./commands/stats.js"),
+  modules: () => import("./commands/modules.js"),
+  dedup: () => import("./commands/dedup.js"),
+  merge: () => import("./commands/merge.js"),
+};
 
 const HELP = `usage: btfkit COMMAND [ARGS]
 
@@ -42,11 +44,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write("btfkit 0.1.0\n");
     return 0;
   }
-  const c = COMMANDS[cmd];
-  if (!c) {
+  const load = Object.hasOwn(COMMANDS, cmd) ? COMMANDS[cmd] : undefined;
+  if (!load) {
     process.stderr.write(`btfkit: unknown command '${cmd}'\n${HELP}`);
     return 2;
   }
+  const c = await load();
   if (rest.includes("--help") || rest.includes("-h")) {
     process.stdout.write(c.help);
     return 0;

@@ -32,6 +32,17 @@ export class TextWriter {
     return this;
   }
 
+  /** Precomputed bytes (see {@link ascii}): the fastest way to write a constant. */
+  raw(b: Uint8Array): this {
+    const n = b.length;
+    if (this.pos + n > this.buf.length) this.ensure(n);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) buf[p++] = b[i]!;
+    this.pos = p;
+    return this;
+  }
+
   /** Any string, UTF-8 encoded. */
   text(s: string): this {
     const b = enc.encode(s);
@@ -96,3 +107,6 @@ export class TextWriter {
     return this.buf.subarray(0, this.pos);
   }
 }
+
+/** The bytes of an ASCII constant, for {@link TextWriter.raw}. */
+export const ascii = (s: string): Uint8Array => enc.encode(s);

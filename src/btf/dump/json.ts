@@ -5,13 +5,42 @@
  */
 import type { Btf } from "../btf.js";
 import { Kind, KIND_NAMES, kflagOf, kindOf, vlenOf } from "../kinds.js";
-import { TextWriter } from "../../internal/text-writer.js";
+import { ascii, TextWriter } from "../../internal/text-writer.js";
 import { intEncodingName, linkageName, writeEnum64, writeName } from "./raw.js";
+
+/** Byte constants of the fixed text this file writes (for TextWriter.raw: no string work per call). */
+const T = {
+  name: ascii('"name":"'),
+  o_id: ascii('{"id":'),
+  c_kind: ascii(',"kind":"'),
+  str_close: ascii('",'),
+  c_size: ascii(',"size":'),
+  c_bits_offset: ascii(',"bits_offset":'),
+  c_nr_bits: ascii(',"nr_bits":'),
+  c_encoding: ascii(',"encoding":"'),
+  c_type_id: ascii(',"type_id":'),
+  c_index_type_id: ascii(',"index_type_id":'),
+  c_nr_elems: ascii(',"nr_elems":'),
+  c_vlen: ascii(',"vlen":'),
+  c_members: ascii(',"members":['),
+  c_bitfield_size: ascii(',"bitfield_size":'),
+  c_values: ascii(',"values":['),
+  c_val: ascii(',"val":'),
+  c_linkage: ascii(',"linkage":"'),
+  c_ret_type_id: ascii(',"ret_type_id":'),
+  c_params: ascii(',"params":['),
+  c_vars: ascii(',"vars":['),
+  c_offset: ascii(',"offset":'),
+  c_component_idx: ascii(',"component_idx":'),
+  o_types: ascii('{"types":['),
+  types_close: ascii("]}\n"),
+} as const;
+
 
 const utf8 = new TextDecoder();
 
 function nameField(tw: TextWriter, btf: Btf, off: number): void {
-  tw.lit('"name":"');
+  tw.raw(T.name);
   writeName(tw, btf, off, true);
   tw.byte(34);
 }
@@ -27,12 +56,12 @@ export function writeTypeJson(tw: TextWriter, btf: Btf, id: number): void {
   const vlen = vlenOf(info);
   const kflag = kflagOf(info);
   const t = w[o + 2]!;
-  tw.lit('{"id":').uint(id).lit(',"kind":"').lit(KIND_NAMES[kind] ?? "UNKNOWN").lit('",');
+  tw.raw(T.o_id).uint(id).raw(T.c_kind).lit(KIND_NAMES[kind] ?? "UNKNOWN").raw(T.str_close);
   nameField(tw, btf, w[o]!);
   switch (kind) {
     case Kind.INT: {
       const v = w[o + 3]!;
-      tw.lit(',"size":').uint(t).lit(',"bits_offset":').uint((v >>> 16) & 0xff).lit(',"nr_bits":').uint(v & 0xff).lit(',"encoding":"').lit(intEncodingName((v >>> 24) & 0x0f)).byte(34);
+      tw.raw(T.c_size).uint(t).raw(T.c_bits_offset).uint((v >>> 16) & 0xff).raw(T.c_nr_bits).uint(v & 0xff).raw(T.c_encoding).lit(intEncodingName((v >>> 24) & 0x0f)).byte(34);
       break;
     }
     case Kind.PTR:
@@ -41,32 +70,32 @@ export function writeTypeJson(tw: TextWriter, btf: Btf, id: number): void {
     case Kind.RESTRICT:
     case Kind.TYPEDEF:
     case Kind.TYPE_TAG:
-      tw.lit(',"type_id":').uint(t);
+      tw.raw(T.c_type_id).uint(t);
       break;
     case Kind.ARRAY:
-      tw.lit(',"type_id":').uint(w[o + 3]!).lit(',"index_type_id":').uint(w[o + 4]!).lit(',"nr_elems":').uint(w[o + 5]!);
+      tw.raw(T.c_type_id).uint(w[o + 3]!).raw(T.c_index_type_id).uint(w[o + 4]!).raw(T.c_nr_elems).uint(w[o + 5]!);
       break;
     case Kind.STRUCT:
     case Kind.UNION: {
-      tw.lit(',"size":').uint(t).lit(',"vlen":').uint(vlen).lit(',"members":[');
+      tw.raw(T.c_size).uint(t).raw(T.c_vlen).uint(vlen).raw(T.c_members);
       for (let i = 0, m = o + 3; i < vlen; i++, m += 3) {
         const off = w[m + 2]!;
         tw.lit(i ? ",{" : "{");
         nameField(tw, btf, w[m]!);
-        tw.lit(',"type_id":').uint(w[m + 1]!).lit(',"bits_offset":').uint(kflag ? off & 0xffffff : off);
-        if (kflag && off >>> 24) tw.lit(',"bitfield_size":').uint(off >>> 24);
+        tw.raw(T.c_type_id).uint(w[m + 1]!).raw(T.c_bits_offset).uint(kflag ? off & 0xffffff : off);
+        if (kflag && off >>> 24) tw.raw(T.c_bitfield_size).uint(off >>> 24);
         tw.byte(125);
       }
       tw.byte(93);
       break;
     }
     case Kind.ENUM: {
-      tw.lit(kflag ? ',"encoding":"SIGNED","size":' : ',"encoding":"UNSIGNED","size":').uint(t).lit(',"vlen":').uint(vlen).lit(',"values":[');
+      tw.lit(kflag ? ',"encoding":"SIGNED","size":' : ',"encoding":"UNSIGNED","size":').uint(t).raw(T.c_vlen).uint(vlen).raw(T.c_values);
       for (let i = 0, m = o + 3; i < vlen; i++, m += 2) {
         const v = w[m + 1]!;
         tw.lit(i ? ",{" : "{");
         nameField(tw, btf, w[m]!);
-        tw.lit(',"val":');
+        tw.raw(T.c_val);
         // signed: the s32; unsigned: the s32 sign-extended to u64 (bpftool quirk)
         if (kflag || v < 0x80000000) tw.int(v | 0);
         else tw.lit(String(0xffffffff00000000n + BigInt(v)));
@@ -76,11 +105,11 @@ export function writeTypeJson(tw: TextWriter, btf: Btf, id: number): void {
       break;
     }
     case Kind.ENUM64: {
-      tw.lit(kflag ? ',"encoding":"SIGNED","size":' : ',"encoding":"UNSIGNED","size":').uint(t).lit(',"vlen":').uint(vlen).lit(',"values":[');
+      tw.lit(kflag ? ',"encoding":"SIGNED","size":' : ',"encoding":"UNSIGNED","size":').uint(t).raw(T.c_vlen).uint(vlen).raw(T.c_values);
       for (let i = 0, m = o + 3; i < vlen; i++, m += 3) {
         tw.lit(i ? ",{" : "{");
         nameField(tw, btf, w[m]!);
-        tw.lit(',"val":');
+        tw.raw(T.c_val);
         writeEnum64(tw, w[m + 1]!, w[m + 2]!, kflag);
         tw.byte(125);
       }
@@ -91,32 +120,32 @@ export function writeTypeJson(tw: TextWriter, btf: Btf, id: number): void {
       tw.lit(kflag ? ',"fwd_kind":"union"' : ',"fwd_kind":"struct"');
       break;
     case Kind.FUNC:
-      tw.lit(',"type_id":').uint(t).lit(',"linkage":"').lit(linkageName(vlen)).byte(34);
+      tw.raw(T.c_type_id).uint(t).raw(T.c_linkage).lit(linkageName(vlen)).byte(34);
       break;
     case Kind.FUNC_PROTO:
-      tw.lit(',"ret_type_id":').uint(t).lit(',"vlen":').uint(vlen).lit(',"params":[');
+      tw.raw(T.c_ret_type_id).uint(t).raw(T.c_vlen).uint(vlen).raw(T.c_params);
       for (let i = 0, p = o + 3; i < vlen; i++, p += 2) {
         tw.lit(i ? ",{" : "{");
         nameField(tw, btf, w[p]!);
-        tw.lit(',"type_id":').uint(w[p + 1]!).byte(125);
+        tw.raw(T.c_type_id).uint(w[p + 1]!).byte(125);
       }
       tw.byte(93);
       break;
     case Kind.VAR:
-      tw.lit(',"type_id":').uint(t).lit(',"linkage":"').lit(linkageName(w[o + 3]!)).byte(34);
+      tw.raw(T.c_type_id).uint(t).raw(T.c_linkage).lit(linkageName(w[o + 3]!)).byte(34);
       break;
     case Kind.DATASEC:
-      tw.lit(',"size":').uint(t).lit(',"vlen":').uint(vlen).lit(',"vars":[');
+      tw.raw(T.c_size).uint(t).raw(T.c_vlen).uint(vlen).raw(T.c_vars);
       for (let i = 0, v = o + 3; i < vlen; i++, v += 3) {
-        tw.lit(i ? ',{"type_id":' : '{"type_id":').uint(w[v]!).lit(',"offset":').uint(w[v + 1]!).lit(',"size":').uint(w[v + 2]!).byte(125);
+        tw.lit(i ? ',{"type_id":' : '{"type_id":').uint(w[v]!).raw(T.c_offset).uint(w[v + 1]!).raw(T.c_size).uint(w[v + 2]!).byte(125);
       }
       tw.byte(93);
       break;
     case Kind.FLOAT:
-      tw.lit(',"size":').uint(t);
+      tw.raw(T.c_size).uint(t);
       break;
     case Kind.DECL_TAG:
-      tw.lit(',"type_id":').uint(t).lit(',"component_idx":').int(w[o + 3]! | 0);
+      tw.raw(T.c_type_id).uint(t).raw(T.c_component_idx).int(w[o + 3]! | 0);
       break;
   }
   tw.byte(125);
@@ -125,12 +154,12 @@ export function writeTypeJson(tw: TextWriter, btf: Btf, id: number): void {
 /** The JSON dump of the own types as bytes, ending with a newline, as bpftool prints it. */
 export function dumpJsonBytes(btf: Btf): Uint8Array {
   const tw = new TextWriter(Math.max(1 << 16, btf.typeWords * 24));
-  tw.lit('{"types":[');
+  tw.raw(T.o_types);
   for (let id = btf.startId, end = btf.typeCount; id < end; id++) {
     if (id > btf.startId) tw.byte(44);
     writeTypeJson(tw, btf, id);
   }
-  tw.lit("]}\n");
+  tw.raw(T.types_close);
   return tw.result();
 }
 

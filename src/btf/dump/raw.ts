@@ -7,7 +7,36 @@
  */
 import type { Btf } from "../btf.js";
 import { Kind, KIND_NAMES, kflagOf, kindOf, vlenOf } from "../kinds.js";
-import { TextWriter } from "../../internal/text-writer.js";
+import { ascii, TextWriter } from "../../internal/text-writer.js";
+
+/** Byte constants of the fixed text this file writes (for TextWriter.raw: no string work per call). */
+const T = {
+  anon: ascii("(anon)"),
+  invalid: ascii("(invalid)"),
+  id_close: ascii("] "),
+  name_open: ascii(" '"),
+  size: ascii(" size="),
+  bits_offset: ascii(" bits_offset="),
+  nr_bits: ascii(" nr_bits="),
+  encoding: ascii(" encoding="),
+  type_id: ascii(" type_id="),
+  index_type_id: ascii(" index_type_id="),
+  nr_elems: ascii(" nr_elems="),
+  vlen: ascii(" vlen="),
+  nl_name: ascii("\n\t'"),
+  name_type_id: ascii("' type_id="),
+  bitfield_size: ascii(" bitfield_size="),
+  name_val: ascii("' val="),
+  linkage: ascii(" linkage="),
+  ret_type_id: ascii(" ret_type_id="),
+  c_linkage: ascii(", linkage="),
+  nl_type_id: ascii("\n\ttype_id="),
+  offset: ascii(" offset="),
+  paren_open: ascii(" ("),
+  name_close: ascii("')"),
+  component_idx: ascii(" component_idx="),
+} as const;
+
 
 const utf8 = new TextDecoder();
 
@@ -35,14 +64,14 @@ const ESC: Record<number, string> = { 8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 
  */
 export function writeName(tw: TextWriter, btf: Btf, off: number, json = false): void {
   if (off === 0) {
-    tw.lit("(anon)");
+    tw.raw(T.anon);
     return;
   }
   let b: Btf = btf;
   while (off < b.startStrOff && b.base) b = b.base;
   const local = off - b.startStrOff;
   if (local < 0 || local >= b.strLen) {
-    tw.lit("(invalid)");
+    tw.raw(T.invalid);
     return;
   }
   const s = b.strs;
@@ -86,13 +115,13 @@ export function writeTypeRaw(tw: TextWriter, btf: Btf, id: number): void {
   const vlen = vlenOf(info);
   const kflag = kflagOf(info);
   const t = w[o + 2]!;
-  tw.byte(91).uint(id).lit("] ").lit(KIND_NAMES[kind] ?? "UNKNOWN").lit(" '");
+  tw.byte(91).uint(id).raw(T.id_close).lit(KIND_NAMES[kind] ?? "UNKNOWN").raw(T.name_open);
   writeName(tw, btf, w[o]!);
   tw.byte(39);
   switch (kind) {
     case Kind.INT: {
       const v = w[o + 3]!;
-      tw.lit(" size=").uint(t).lit(" bits_offset=").uint((v >>> 16) & 0xff).lit(" nr_bits=").uint(v & 0xff).lit(" encoding=").lit(intEncodingName((v >>> 24) & 0x0f));
+      tw.raw(T.size).uint(t).raw(T.bits_offset).uint((v >>> 16) & 0xff).raw(T.nr_bits).uint(v & 0xff).raw(T.encoding).lit(intEncodingName((v >>> 24) & 0x0f));
       break;
     }
     case Kind.PTR:
@@ -101,40 +130,40 @@ export function writeTypeRaw(tw: TextWriter, btf: Btf, id: number): void {
     case Kind.RESTRICT:
     case Kind.TYPEDEF:
     case Kind.TYPE_TAG:
-      tw.lit(" type_id=").uint(t);
+      tw.raw(T.type_id).uint(t);
       break;
     case Kind.ARRAY:
-      tw.lit(" type_id=").uint(w[o + 3]!).lit(" index_type_id=").uint(w[o + 4]!).lit(" nr_elems=").uint(w[o + 5]!);
+      tw.raw(T.type_id).uint(w[o + 3]!).raw(T.index_type_id).uint(w[o + 4]!).raw(T.nr_elems).uint(w[o + 5]!);
       break;
     case Kind.STRUCT:
     case Kind.UNION: {
-      tw.lit(" size=").uint(t).lit(" vlen=").uint(vlen);
+      tw.raw(T.size).uint(t).raw(T.vlen).uint(vlen);
       for (let i = 0, m = o + 3; i < vlen; i++, m += 3) {
         const off = w[m + 2]!;
-        tw.lit("\n\t'");
+        tw.raw(T.nl_name);
         writeName(tw, btf, w[m]!);
-        tw.lit("' type_id=").uint(w[m + 1]!).lit(" bits_offset=").uint(kflag ? off & 0xffffff : off);
-        if (kflag && off >>> 24) tw.lit(" bitfield_size=").uint(off >>> 24);
+        tw.raw(T.name_type_id).uint(w[m + 1]!).raw(T.bits_offset).uint(kflag ? off & 0xffffff : off);
+        if (kflag && off >>> 24) tw.raw(T.bitfield_size).uint(off >>> 24);
       }
       break;
     }
     case Kind.ENUM: {
-      tw.lit(kflag ? " encoding=SIGNED size=" : " encoding=UNSIGNED size=").uint(t).lit(" vlen=").uint(vlen);
+      tw.lit(kflag ? " encoding=SIGNED size=" : " encoding=UNSIGNED size=").uint(t).raw(T.vlen).uint(vlen);
       for (let i = 0, m = o + 3; i < vlen; i++, m += 2) {
-        tw.lit("\n\t'");
+        tw.raw(T.nl_name);
         writeName(tw, btf, w[m]!);
-        tw.lit("' val=");
+        tw.raw(T.name_val);
         if (kflag) tw.int(w[m + 1]! | 0);
         else tw.uint(w[m + 1]!);
       }
       break;
     }
     case Kind.ENUM64: {
-      tw.lit(kflag ? " encoding=SIGNED size=" : " encoding=UNSIGNED size=").uint(t).lit(" vlen=").uint(vlen);
+      tw.lit(kflag ? " encoding=SIGNED size=" : " encoding=UNSIGNED size=").uint(t).raw(T.vlen).uint(vlen);
       for (let i = 0, m = o + 3; i < vlen; i++, m += 3) {
-        tw.lit("\n\t'");
+        tw.raw(T.nl_name);
         writeName(tw, btf, w[m]!);
-        tw.lit("' val=");
+        tw.raw(T.name_val);
         writeEnum64(tw, w[m + 1]!, w[m + 2]!, kflag);
         tw.lit(kflag ? "LL" : "ULL");
       }
@@ -144,38 +173,38 @@ export function writeTypeRaw(tw: TextWriter, btf: Btf, id: number): void {
       tw.lit(kflag ? " fwd_kind=union" : " fwd_kind=struct");
       break;
     case Kind.FUNC:
-      tw.lit(" type_id=").uint(t).lit(" linkage=").lit(linkageName(vlen));
+      tw.raw(T.type_id).uint(t).raw(T.linkage).lit(linkageName(vlen));
       break;
     case Kind.FUNC_PROTO:
-      tw.lit(" ret_type_id=").uint(t).lit(" vlen=").uint(vlen);
+      tw.raw(T.ret_type_id).uint(t).raw(T.vlen).uint(vlen);
       for (let i = 0, p = o + 3; i < vlen; i++, p += 2) {
-        tw.lit("\n\t'");
+        tw.raw(T.nl_name);
         writeName(tw, btf, w[p]!);
-        tw.lit("' type_id=").uint(w[p + 1]!);
+        tw.raw(T.name_type_id).uint(w[p + 1]!);
       }
       break;
     case Kind.VAR:
-      tw.lit(" type_id=").uint(t).lit(", linkage=").lit(linkageName(w[o + 3]!));
+      tw.raw(T.type_id).uint(t).raw(T.c_linkage).lit(linkageName(w[o + 3]!));
       break;
     case Kind.DATASEC: {
-      tw.lit(" size=").uint(t).lit(" vlen=").uint(vlen);
+      tw.raw(T.size).uint(t).raw(T.vlen).uint(vlen);
       const cnt = btf.typeCount;
       for (let i = 0, v = o + 3; i < vlen; i++, v += 3) {
         const vt = w[v]!;
-        tw.lit("\n\ttype_id=").uint(vt).lit(" offset=").uint(w[v + 1]!).lit(" size=").uint(w[v + 2]!);
+        tw.raw(T.nl_type_id).uint(vt).raw(T.offset).uint(w[v + 1]!).raw(T.size).uint(w[v + 2]!);
         if (vt < cnt) {
-          tw.lit(" (").lit(vt === 0 ? "UNKNOWN" : KIND_NAMES[btf.kind(vt)]!).lit(" '");
+          tw.raw(T.paren_open).lit(vt === 0 ? "UNKNOWN" : KIND_NAMES[btf.kind(vt)]!).raw(T.name_open);
           writeName(tw, btf, btf.nameOff(vt));
-          tw.lit("')");
+          tw.raw(T.name_close);
         }
       }
       break;
     }
     case Kind.FLOAT:
-      tw.lit(" size=").uint(t);
+      tw.raw(T.size).uint(t);
       break;
     case Kind.DECL_TAG:
-      tw.lit(" type_id=").uint(t).lit(" component_idx=").int(w[o + 3]! | 0);
+      tw.raw(T.type_id).uint(t).raw(T.component_idx).int(w[o + 3]! | 0);
       break;
   }
 }
