@@ -138,11 +138,14 @@ if (mods.length && existsSync(base)) {
   const list = join(tmp, "modules.txt");
   writeFileSync(list, pick.join("\n") + "\n");
   const script = join(tmp, "btfref-all.sh");
-  writeFileSync(script, pick.map((p, i) => `${sh(BTFREF)} dedup ${sh(p)} ${sh(join(tmp, `m${i}.ref`))} ${sh(base)} 2>/dev/null`).join("\n") + "\n");
+  const dms = join(tmp, "dedup_ms.txt");
+  writeFileSync(script, pick.map((p, i) => `${sh(BTFREF)} dedup ${sh(p)} ${sh(join(tmp, `m${i}.ref`))} ${sh(base)} 2>>${sh(dms)}`).join("\n") + "\n");
   const mk = ["node", BATCH, base, "--list", list];
   const runs = Math.max(2, Math.min(RUNS, 3));
   const [bk, br] = hyperfine([mk.map(sh).join(" "), `sh ${sh(script)}`], runs, 0);
-  const info = JSON.parse(execFileSync("node", [BATCH, base, "--list", list]).toString()) as { typesIn: number; typesOut: number };
+  const info = JSON.parse(execFileSync("node", [BATCH, base, "--list", list]).toString()) as { typesIn: number; typesOut: number; dedupMs: number };
+  // libbpf's own dedup time (btfref prints it per call), averaged over the hyperfine runs.
+  const refDedupMs = readFileSync(dms, "utf8").split("\n").reduce((a, l) => a + (Number(/^dedup_ms ([\d.]+)/.exec(l)?.[1]) || 0), 0) / runs;
   out(`### modules: split dedup of ${n} modules on the vmlinux base`);
   out();
   out(`${info.typesIn} pre-dedup types -> ${info.typesOut}.`);
@@ -152,6 +155,10 @@ if (mods.length && existsSync(base)) {
   out(`| btfkit, one process, base parsed once | ${fmt(bk!)} | ${((bk!.mean * 1000) / n).toFixed(1)} ms |`);
   out(`| libbpf, one \`btfref dedup\` per module | ${fmt(br!)} | ${((br!.mean * 1000) / n).toFixed(1)} ms |`);
   out(`| ratio btfkit / libbpf | ${(bk!.mean / br!.mean).toFixed(2)} | |`);
+  out();
+  const freshInfo = JSON.parse(execFileSync("node", [BATCH, base, "--list", list, "--fresh-base"]).toString()) as { dedupMs: number; ms: number };
+  out(`Time inside dedup only (no process start, no parsing): btfkit ${info.dedupMs} ms, libbpf ${refDedupMs.toFixed(0)} ms (sum of btfref's dedup_ms); ratio ${(info.dedupMs / refDedupMs).toFixed(2)}.`);
+  out(`With the base parsed afresh for every module (nothing prepared for it reused): btfkit ${freshInfo.ms} ms in all, ${freshInfo.dedupMs} ms in dedup; ratio to libbpf's dedup time ${(freshInfo.dedupMs / refDedupMs).toFixed(2)}.`);
   out();
 } else {
   out("(modules: no capture, skipped)");

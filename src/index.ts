@@ -13,3 +13,4 @@ export { BtfError, isBtfError, type BtfErrorCode } from "./internal/errors.js";
 export { decompress, detectCompression, bzImagePayload, type Compression } from "./compress.js";
 export * from "./modules/index.js";
 export * as dwarf from "./dwarf/index.js";
+export * as encode from "./encode/index.js";

@@ -10,6 +10,7 @@ import { Kind, kindOf, vlenOf } from "./kinds.js";
 export function forEachTypeRef(w: Uint32Array, o: number, cb: (wordIndex: number) => void): void {
   const info = w[o + 1]!;
   switch (kindOf(info)) {
+    case Kind.FWD: // its `type` word is 0, but libbpf visits it as an id all the same
     case Kind.PTR:
     case Kind.TYPEDEF:
     case Kind.VOLATILE:

@@ -21,5 +21,10 @@ export { dumpRaw, dumpRawBytes, dumpTypeRaw } from "./dump/raw.js";
 export { dumpJson, dumpJsonBytes, dumpTypeJson } from "./dump/json.js";
 export { btfStats, formatStats, type BtfStats, type KindStats } from "./stats.js";
 export { loadBtf, extractBtfBytes, type BtfSource } from "./load.js";
-export * from "./builder.js";
-export { dedup, type DedupOptions } from "./dedup/index.js";
+export {
+  newBtf, addStr, findStr, addInt, addFloat, addPtr, addConst, addVolatile, addRestrict, addTypeTag, addTypedef, addArray,
+  addStruct, addUnion, addField, addEnum, addEnumValue, addEnum64, addEnum64Value, addFwd, addFunc, addFuncProto, addFuncParam,
+  addVar, addDatasec, addDatasecVarInfo, addDeclTag, addType, addBtf, ensureModifiable, stringsDeduped, setStringsDeduped,
+  MAX_TYPE_ID, type FwdKind,
+} from "./builder.js";
+export { dedup, type DedupOptions, type StringPass } from "./dedup/index.js";

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   modules: () => import("./commands/modules.js"),
   dedup: () => import("./commands/dedup.js"),
   merge: () => import("./commands/merge.js"),
+  encode: () => import("./commands/encode.js"),
 };
 
 const HELP = `usage: btfkit COMMAND [ARGS]
@@ -30,6 +31,7 @@ commands:
   modules check a kernel's module tree against its vmlinux
   dedup   deduplicate BTF as libbpf's btf__dedup does (also split BTF)
   merge   append several BTFs into one (btf__add_btf), optionally deduplicated
+  encode  DWARF -> BTF as pahole -J does (vmlinux, modules split on a base)
 
 'btfkit COMMAND --help' for a command's options.
 `;

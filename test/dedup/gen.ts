@@ -182,7 +182,6 @@ export function genUniverse(rng: Rng, size: number): Universe {
     const t = types[ci] as Extract<UType, { k: "struct" | "union" }>;
     const n = rng.int(5);
     let off = 0;
-    let bitfields = false;
     for (let m = 0; m < n; m++) {
       let type: number;
       const r = rng.next();
@@ -198,13 +197,11 @@ export function genUniverse(rng: Rng, size: number): Universe {
       let bitSize = 0;
       if (t.k === "struct" && rng.chance(0.1)) {
         bitSize = 1 + rng.int(7);
-        bitfields = true;
       }
       if (!bitSize) off = (off + 7) & ~7;
       t.members.push({ name: member(), type, bitOff: t.k === "union" ? 0 : off, bitSize });
       off += bitSize ? bitSize : 64;
     }
-    void bitfields;
     t.size = Math.ceil(off / 8) || rng.pick([0, 1, 4]);
     filled.add(ci);
   }

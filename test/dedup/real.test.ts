@@ -24,6 +24,7 @@ import { homedir } from "node:os";
 import { join, relative } from "node:path";
 import type { Btf } from "../../src/btf/btf.js";
 import { dedup } from "../../src/btf/dedup/index.js";
+import { startStringPass } from "../../src/btf/dedup/parallel.js";
 import { parseBtf } from "../../src/btf/parse.js";
 import { writeBtf } from "../../src/btf/write.js";
 import { btfrefDedup, firstDifference, haveBtfref, scratch } from "./oracle.js";
@@ -69,13 +70,19 @@ if (!existsSync(join(vmlinuxDir, ".done"))) {
     const mine = writeBtf(btf);
     assert.ok(Buffer.compare(Buffer.from(mine), Buffer.from(want)) === 0, firstDifference(mine, want));
   });
-  test("vmlinux: dedup of the captured file, strings rebuilt, equals btfref's", { timeout: 10 * 60_000, skip: haveBtfref() ? false : "no btfref" }, () => {
+  test("vmlinux: dedup of the captured file, strings rebuilt (also on a worker thread), equals btfref's", { timeout: 10 * 60_000, skip: haveBtfref() ? false : "no btfref" }, () => {
     const input = read(join(vmlinuxDir, "in.btf"));
     const s = scratch();
     try {
       const want = btfrefDedup(s.dir, input)!;
       const mine = writeBtf(dedup(parseBtf(input, { validate: false })));
       assert.ok(Buffer.compare(Buffer.from(mine), Buffer.from(want)) === 0, firstDifference(mine, want));
+      // As the CLI does it: bytes in shared memory, strings rebuilt on a worker thread.
+      const shared = new Uint8Array(new SharedArrayBuffer(input.length));
+      shared.set(input);
+      const btf = parseBtf(shared, { validate: false });
+      const viaWorker = writeBtf(dedup(btf, { inPlace: true, stringPass: startStringPass(btf) }));
+      assert.ok(Buffer.compare(Buffer.from(viaWorker), Buffer.from(want)) === 0, firstDifference(viaWorker, want));
     } finally {
       s.done();
     }

@@ -677,3 +677,59 @@ test("split dedup: runs sharing one base give what each gives on a base of its o
   assert.deepEqual(writeBtf(dedup(parse(c1.input, shared))), want);
   assert.deepEqual(writeBtf(dedup(parse(c1.input, shared))), want);
 });
+
+// ---------------------------------------------------------------------------------
+// The string pass on a worker thread (./parallel.ts), as the CLI runs it.
+
+/** Parse `bytes` from a SharedArrayBuffer copy (what the worker can read). */
+function parseShared(bytes: Uint8Array): Btf {
+  const shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
+  shared.set(bytes);
+  return parse(shared);
+}
+
+test("dedup with the string pass on a worker gives the same bytes as without", async () => {
+  const { genCase } = await import("../dedup/gen.js");
+  const { startStringPass } = await import("../../src/btf/dedup/parallel.js");
+  for (const seed of [1, 2, 3]) {
+    const input = genCase(seed, "plain", 400).input;
+    const btf = parseShared(input);
+    const pass = startStringPass(btf, 0);
+    assert.ok(pass, "a worker was started");
+    const tm: Record<string, number> = {};
+    const got = writeBtf(dedup(btf, { inPlace: true, stringPass: pass, timings: tm }));
+    assert.ok("strings-wait" in tm && !("strings" in tm), "the worker's plan was used");
+    assert.deepEqual(got, writeBtf(dedup(parse(input))));
+  }
+});
+
+test("dedup with the string pass on a worker starts over when strings are duplicated", async () => {
+  const { startStringPass } = await import("../../src/btf/dedup/parallel.js");
+  // Equal strings at different offsets: old offsets do not compare as new ones do.
+  const c = SELFTEST_CASES[1]!;
+  const input = assemble(c.input, c.strs);
+  const btf = parseShared(input);
+  const tm: Record<string, number> = {};
+  const got = writeBtf(dedup(btf, { inPlace: true, stringPass: startStringPass(btf, 0), timings: tm }));
+  assert.ok("strings" in tm, "the ordinary string pass ran");
+  assert.deepEqual(got, writeBtf(dedup(parse(input))));
+  assert.equal(sha256(got), EXPECTED[1]!.sha256);
+});
+
+test("the string pass is not moved to a worker for split BTF or unshared bytes", async () => {
+  const { startStringPass } = await import("../../src/btf/dedup/parallel.js");
+  const c = SELFTEST_CASES[2]!;
+  assert.equal(startStringPass(parse(assemble(c.input, c.strs)), 0), undefined);
+  const base = parseShared(assemble(c.input, c.strs));
+  const split = newBtf({ base });
+  addInt(split, "int", 4, INT_SIGNED);
+  assert.equal(startStringPass(split, 0), undefined);
+});
+
+test("dedup: a base option must be the BTF's own base", () => {
+  const base = simpleBase();
+  const split = newBtf({ base });
+  addInt(split, "int", 4, INT_SIGNED);
+  assert.throws(() => dedup(split, { base: simpleBase() }), (e: unknown) => isBtfError(e) && e.code === "ARGUMENT");
+  assert.equal(dedup(split, { base }).nrTypes, 0);
+});

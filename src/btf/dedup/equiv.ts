@@ -51,10 +51,11 @@ function growStack(): Uint32Array {
  * canonical `canonTop`?
  *
  * Both graphs are walked side by side, depth first, children in field order. Each step
- * records in `d.hypot` which candidate type a canonical type is assumed to correspond
- * to. Meeting a canonical type again is fine when it is paired with the same candidate
- * (a cycle through pointers closes); paired with a different one it is a contradiction,
- * and the graphs are not equivalent, unless the two candidates are identical copies
+ * records in the hypothetical map (the HYP field of `d.meta`) which candidate type a
+ * canonical type is assumed to correspond to. Meeting a canonical type again is fine
+ * when it is paired with the same candidate (a cycle through pointers closes); paired
+ * with a different one it is a contradiction, and the graphs are not equivalent, unless
+ * the two candidates are identical copies
  * (compilers emit duplicate arrays and structs inside one unit; libbpf 1.5 accepts
  * structurally identical ARRAYs, and STRUCT/UNIONs whose members are the same ids,
  * identical arrays or identical structs).
@@ -73,11 +74,22 @@ function growStack(): Uint32Array {
  *    typedef's or func's target; an array's index type, then its element type; every
  *    member type in order; a prototype's return type, then each parameter type.
  *
- * This is the hottest loop of dedup (tens of millions of pairs for a kernel), so it is
- * written flat: the C code's recursion is an explicit stack (graphs can be deep), the
- * first (or only) child is walked without being stacked, and the helpers are inlined.
- * The visiting order is the recursion's, so hypot entries — and the FWD resolutions
- * derived from them — come out in the same order. Returns true when no step failed.
+ * Why this is sound (libbpf's argument): the candidate graph comes from one compilation
+ * unit, where the compiler already made each C type one BTF type, so one canonical type
+ * can only ever correspond to one candidate type; two different candidates for one
+ * canonical type prove the graphs different. FWDs break that only on the canonical
+ * side, which spans units; there a FWD resolved earlier stands for its struct, and a FWD
+ * paired with a struct is recorded and resolved once the comparison succeeds
+ * ({@link mergeHypot}). The walk is pessimistic about nothing else: any structural
+ * difference (name, size, member names or offsets, enum values, array length, parameter
+ * names, kind) ends it.
+ *
+ * This is the hottest loop of dedup (28 M pairs for a kernel), so it is written flat:
+ * the C code's recursion is an explicit stack (graphs can be deep), the first (or only)
+ * child is walked without being stacked, struct members that map straight to one
+ * canonical type are not stacked at all, and the helpers are inlined. The visiting order
+ * is the recursion's, so hypot entries — and the FWD resolutions derived from them —
+ * come out in the same order. Returns true when no step failed.
  */
 export function isEquiv(d: DedupState, candTop: number, canonTop: number): boolean {
   const w = d.w;

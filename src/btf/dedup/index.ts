@@ -47,6 +47,19 @@
  *
  * The table of candidates keeps libbpf's hash-bucket order (./table.ts), which decides
  * the rare cases where two canonical candidates both match.
+ *
+ * How it is made fast (a kernel's 3.4 M types in about libbpf's time, from JavaScript):
+ * - typed arrays only: the records are read in place from one word array, and each
+ *   type's offset, canonical map, hypothetical map and info word sit together in one
+ *   Int32Array (./state.ts), so that the graph walks touch few cache lines; constants
+ *   are `const enum`s (./consts.ts) so that they compile to literals;
+ * - the string pass remembers the new offset of every old offset (strings are used
+ *   many times); with {@link DedupOptions.stringPass} it runs on another thread while
+ *   the type passes use the old offsets (./parallel.ts, ./strings.ts);
+ * - the walks are flat loops with explicit stacks (no recursion limits either);
+ * - for split BTF, what depends only on the base (its flattened records, its filed
+ *   table, its struct names) is prepared once per base Btf and reused, the table's
+ *   additions being rolled back after each run; the base itself is never written.
  */
 import { BtfError } from "../../internal/errors.js";
 import type { Btf } from "../btf.js";
@@ -69,6 +82,11 @@ const vlenOf = (info: number): number => info & 0xffff;
 
 export interface DedupOptions {
   /**
+   * The base of a split BTF. A parsed or built split BTF carries its base
+   * (`btf.base`); this option only states it, and must be that same object.
+   */
+  base?: Btf;
+  /**
    * Treat the string section as already deduplicated and keep it as it is (libbpf does
    * this for BTF built with its writer API). Default: the BTF's own flag
    * (`stringsDeduped`), which is false for parsed BTF.
@@ -83,6 +101,21 @@ export interface DedupOptions {
   inPlace?: boolean;
   /** When given, receives the wall time of each pass in milliseconds (for benchmarks). */
   timings?: Record<string, number>;
+  /**
+   * The string pass, already running elsewhere (`startStringPass` in ./parallel.ts, Node
+   * only). The type passes then run on the old string offsets meanwhile; if the string
+   * pass reports duplicated strings, dedup starts over with its own string pass.
+   */
+  stringPass?: StringPass;
+}
+
+/** A string pass running elsewhere: see {@link DedupOptions.stringPass}. */
+export interface StringPass {
+  /**
+   * Wait for it. The new offset + 1 of each old offset (indexed by old offset) and the
+   * new section; undefined when it failed or when two offsets held the same string.
+   */
+  result(): { remap: Int32Array; bytes: Uint8Array } | undefined;
 }
 
 /**
@@ -103,6 +136,8 @@ export interface DedupOptions {
  * ```
  */
 export function dedup(btf: Btf, opts: DedupOptions = {}): Btf {
+  if (opts.base !== undefined && opts.base !== btf.base)
+    throw new BtfError("ARGUMENT", "dedup: the base given is not the base of this BTF (parse it as split BTF on that base)");
   touch(btf);
   const skipStrings = opts.stringsDeduped ?? stringsDeduped(btf);
   const tm = opts.timings;
@@ -113,24 +148,50 @@ export function dedup(btf: Btf, opts: DedupOptions = {}): Btf {
     tm[name] = (tm[name] ?? 0) + (t - t0);
     t0 = t;
   };
-  const d = new DedupState(btf, opts.inPlace ?? ownsTypes(btf));
+  const inPlace = opts.inPlace ?? ownsTypes(btf);
+  let d = new DedupState(btf, inPlace);
   lap("init");
   try {
     if (btf.base) splitPrep(d);
     lap("prep");
-    const strs = skipStrings ? undefined : dedupStrings(d);
-    lap("strings");
-    dedupPrimTypes(d);
-    lap("prim");
-    dedupStructTypes(d);
-    lap("struct");
-    resolveFwds(d);
-    lap("fwds");
+    let strs: { data: Uint8Array; length: number } | undefined;
+    let plan: { remap: Int32Array; bytes: Uint8Array } | undefined;
+    if (!skipStrings && opts.stringPass && !btf.base) {
+      // The type passes on the old offsets while the string pass runs elsewhere; the
+      // record words they read are not written before the reference pass.
+      dedupPrimTypes(d);
+      lap("prim");
+      dedupStructTypes(d);
+      lap("struct");
+      resolveFwds(d);
+      lap("fwds");
+      plan = opts.stringPass.result();
+      lap("strings-wait");
+      if (!plan) {
+        // Some strings are duplicated: old offsets do not compare like new ones. Again.
+        d.release();
+        d = new DedupState(btf, inPlace);
+      }
+    }
+    if (!plan) {
+      strs = skipStrings ? undefined : dedupStrings(d);
+      lap("strings");
+      dedupPrimTypes(d);
+      lap("prim");
+      dedupStructTypes(d);
+      lap("struct");
+      resolveFwds(d);
+      lap("fwds");
+    }
     dedupRefTypes(d);
     lap("ref");
     const compacted = compactTypes(d);
     lap("compact");
     remapTypes(d, compacted);
+    if (plan) {
+      applyStringPlan(compacted, plan.remap);
+      strs = { data: plan.bytes, length: plan.bytes.length };
+    }
     lap("remap");
     btf.types = compacted.words;
     btf.typeWords = compacted.words.length;
@@ -385,7 +446,7 @@ const refField = (kind: number, t: number, k: number): number =>
  * A type's referenced ids become canonical ids first, written into the record (ARRAY:
  * element, then index; FUNC_PROTO: return type, then each parameter): a mapped target
  * (primitive, struct, VAR, base type, or a reference type done earlier) resolves
- * through `map`, an unmapped reference type is processed on the spot. Then the record
+ * through the canonical map, an unmapped reference type is processed on the spot. Then the record
  * is final and an exact comparison with the candidates of its hash decides. Meeting a
  * type still in progress means a cycle of reference types only: an error (-ELOOP).
  */
@@ -551,6 +612,32 @@ function recordLen(w: Uint32Array, o: number): number {
       return 3 + 2 * vlen;
     default:
       return 3;
+  }
+}
+
+/** Rewrite the string offsets of the surviving types through a planned remap (old offset -> new + 1). */
+function applyStringPlan(c: Compacted, remap: Int32Array): void {
+  const w = c.words;
+  const fix = (k: number): void => {
+    const off = w[k]!;
+    if (off !== 0) w[k] = remap[off]! - 1;
+  };
+  for (let i = 0; i < c.offs.length; i++) {
+    const o = c.offs[i]!;
+    fix(o);
+    const info = w[o + 1]!;
+    const vlen = vlenOf(info);
+    switch (kindOf(info)) {
+      case K.STRUCT:
+      case K.UNION:
+      case K.ENUM64:
+        for (let j = 0, m = o + 3; j < vlen; j++, m += 3) fix(m);
+        break;
+      case K.ENUM:
+      case K.FUNC_PROTO:
+        for (let j = 0, m = o + 3; j < vlen; j++, m += 2) fix(m);
+        break;
+    }
   }
 }
 

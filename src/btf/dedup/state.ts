@@ -2,8 +2,9 @@
  * Working state of one dedup run (libbpf `struct btf_dedup`), all typed arrays.
  *
  * Every type, base and own, is read from one word array `w`: the base chain's records,
- * then the own records; `offs[id]` is the word offset of type `id`. Void (id 0) has
- * no record: the few places that may meet it check for it. Base words are never
+ * then the own records; `meta[4 * id + M.OFF]` is the word offset of type `id`. Void
+ * (id 0) has no record: its info is 0 (kind UNKN) and the few places that could read its
+ * record check for it. Base words are never
  * written; own words are rewritten (string offsets, canonical reference ids) and
  * finally compacted into new storage. `w` is a copy of the own records unless the
  * caller lets dedup work in the BTF's own storage (`inPlace`).

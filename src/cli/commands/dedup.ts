@@ -1,7 +1,11 @@
+import { open } from "node:fs/promises";
+import type { Btf, Endian } from "../../btf/btf.js";
 import { dedup } from "../../btf/dedup/index.js";
-import type { Endian } from "../../btf/btf.js";
+import { startStringPass } from "../../btf/dedup/parallel.js";
+import { extractBtfBytes } from "../../btf/load.js";
+import { parseBtf } from "../../btf/parse.js";
 import { writeBtf } from "../../btf/write.js";
-import { inFile, openBtf, writeAtomic } from "../../io/files.js";
+import { inFile, isSysfsModule, openBtf, writeAtomic } from "../../io/files.js";
 import { flag, opt, parseArgs, UsageError } from "../args.js";
 
 export const help = `usage: btfkit dedup IN [--base B] -o OUT [--endian little|big]
@@ -27,6 +31,28 @@ export function parseEndian(v: string | undefined): Endian | undefined {
   return v;
 }
 
+/** The whole file in a SharedArrayBuffer (so a worker can read it too), or undefined on any trouble. */
+async function readShared(path: string): Promise<Uint8Array | undefined> {
+  try {
+    const fh = await open(path, "r");
+    try {
+      const { size } = await fh.stat();
+      const bytes = new Uint8Array(new SharedArrayBuffer(size));
+      let at = 0;
+      while (at < size) {
+        const { bytesRead } = await fh.read(bytes, at, size - at, at);
+        if (bytesRead === 0) break;
+        at += bytesRead;
+      }
+      return bytes.subarray(0, at);
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return undefined; // openBtf reports it properly
+  }
+}
+
 export async function run(argv: string[]): Promise<number> {
   const p = parseArgs(argv, [
     { name: "base", short: ["B"], value: true },
@@ -41,9 +67,17 @@ export async function run(argv: string[]): Promise<number> {
   const input = p.positionals[0]!;
   const validate = flag(p, "validate");
   const base = opt(p, "base") === undefined ? undefined : await openBtf(opt(p, "base")!, { validate });
-  const btf = await openBtf(input, { base, validate });
+  // Non-split input is read into shared memory: dedup may then rebuild its strings on a
+  // worker thread while it deduplicates the types.
+  let btf: Btf | undefined;
+  if (!base && !isSysfsModule(input)) {
+    const shared = await readShared(input);
+    if (shared) btf = await inFile(input, async () => parseBtf((await extractBtfBytes(shared)).bytes, { validate }));
+  }
+  btf ??= await openBtf(input, { base, validate });
+  const done = btf;
   // The input bytes are ours alone: dedup may work in them instead of a copy.
-  const bytes = await inFile(input, async () => writeBtf(dedup(btf, { inPlace: true }), { endian }));
+  const bytes = await inFile(input, async () => writeBtf(dedup(done, { inPlace: true, stringPass: startStringPass(done) }), { endian }));
   await inFile(out, () => writeAtomic(out, bytes));
   return 0;
 }
