@@ -1,0 +1,252 @@
+/**
+ * What pahole 1.30's BTF encoder takes from the ELF file besides DWARF
+ * (btf_encoder.c): the table of function symbols DWARF functions are matched
+ * against, the kfunc sets of `.BTF_ids`, and the sections and object symbols that
+ * decide which variables get a VAR.
+ * @module
+ */
+import { BtfError } from "../internal/errors.js";
+import type { ElfFile, ElfSection } from "../elf/elf.js";
+import { relocatableLayout } from "../elf/relocations.js";
+import type { ElfSymbol } from "../elf/symbols.js";
+import { bsearch, msort, strcmp, strncmp } from "./libc.js";
+
+const STT_OBJECT = 1;
+const STT_FUNC = 2;
+const SHT_PROGBITS = 1;
+const SHT_NOBITS = 8;
+const SHT_SYMTAB = 2;
+const SHF_ALLOC = 2;
+
+/** kfunc flag (include/linux/btf.h) that adds a `bpf_fastcall` tag. */
+export const KF_FASTCALL = 1 << 12;
+
+/** One entry of pahole's ELF function table (`struct elf_function`). */
+export interface ElfFunction {
+  /** Symbol name, suffixes included (`foo.isra.0`). */
+  name: string;
+  /** Length of the name up to its first `.` (all of it when there is none). */
+  prefixlen: number;
+}
+
+/** pahole `functions_cmp`. */
+function functionsCmp(a: ElfFunction, b: ElfFunction): number {
+  if (a.prefixlen && a.prefixlen === b.prefixlen) return strncmp(a.name, b.name, b.prefixlen);
+  return strcmp(a.name, b.name);
+}
+
+/**
+ * pahole's ELF function table: every `STT_FUNC` symbol of `.symtab`, sorted with
+ * its prefix comparator, searched with `bsearch`.
+ */
+export class ElfFunctions {
+  readonly entries: ElfFunction[];
+  /** Symbols with a `.` suffix (`.isra.0`, `.cold` ...). */
+  readonly suffixCount: number;
+  /** kfunc flags per entry (-1: not a kfunc). */
+  readonly kfuncFlags: Int32Array;
+
+  constructor(entries: ElfFunction[], suffixCount: number, kfuncFlags?: Int32Array) {
+    this.entries = entries;
+    this.suffixCount = suffixCount;
+    this.kfuncFlags = kfuncFlags ?? new Int32Array(entries.length).fill(-1);
+  }
+
+  /** pahole `elf_functions__collect`: from the symbols of `.symtab`, in table order. */
+  static fromSymbols(syms: readonly ElfSymbol[]): ElfFunctions {
+    const entries: ElfFunction[] = [];
+    let suffix = 0;
+    for (const s of syms) {
+      if (s.type !== STT_FUNC) continue;
+      const dot = s.name.indexOf(".");
+      if (dot >= 0) suffix++;
+      entries.push({ name: s.name, prefixlen: dot >= 0 ? dot : s.name.length });
+    }
+    msort(entries, functionsCmp);
+    return new ElfFunctions(entries, suffix);
+  }
+
+  private readonly exactCache = new Map<string, number>();
+  private readonly prefixCache = new Map<string, number>();
+
+  /** pahole `btf_encoder__find_function(name, 0)`: exact name (as bsearch finds it), or -1. */
+  findExact(name: string): number {
+    let r = this.exactCache.get(name);
+    if (r === undefined) {
+      r = bsearch({ name, prefixlen: 0 }, this.entries, functionsCmp);
+      this.exactCache.set(name, r);
+    }
+    return r;
+  }
+
+  /** pahole `btf_encoder__find_function(name, strlen(name))`: `name` or `name.suffix`, or -1. */
+  findPrefix(name: string): number {
+    let r = this.prefixCache.get(name);
+    if (r === undefined) {
+      r = bsearch({ name, prefixlen: name.length }, this.entries, functionsCmp);
+      this.prefixCache.set(name, r);
+    }
+    return r;
+  }
+
+  /** pahole `saved_functions_cmp` on two entries. */
+  compare(a: number, b: number): number {
+    return functionsCmp(this.entries[a]!, this.entries[b]!);
+  }
+
+  /** pahole `saved_functions_combine`'s name test: 0 when both are "the same" function. */
+  sameFunction(a: number, b: number): boolean {
+    const ea = this.entries[a]!;
+    const eb = this.entries[b]!;
+    return strncmp(ea.name, eb.name, Math.max(ea.prefixlen, eb.prefixlen)) === 0;
+  }
+}
+
+/** The `.symtab` section (by name, as pahole's `elf_symtab__new` looks it up). */
+export function symtabSection(elf: ElfFile): ElfSection | undefined {
+  return elf.section(".symtab");
+}
+
+/**
+ * pahole `btf_encoder__collect_kfuncs`: mark the functions listed in `.BTF_ids`
+ * kfunc sets (`__BTF_ID__set8__*` with the KFUNCS flag) with their kfunc flags.
+ * @throws {BtfError} MALFORMED when a kfunc's entry lies outside `.BTF_ids` (pahole
+ *   fails to create its encoder then).
+ */
+export function collectKfuncs(elf: ElfFile, syms: readonly ElfSymbol[], funcs: ElfFunctions): void {
+  let symShndx = -1;
+  let ids: ElfSection | undefined;
+  for (const s of elf.sections) {
+    if (s.index === 0) continue;
+    if (s.type === SHT_SYMTAB) symShndx = s.index;
+    else if (s.name === ".BTF_ids") ids = s;
+  }
+  if (symShndx < 0 || !ids) return;
+  const data = elf.sectionData(ids);
+  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const le = elf.littleEndian;
+  // ELF_T_WORD conversion: whole 32-bit words, in the file's byte order.
+  const words = Math.floor(data.length / 4);
+  const word = (off: number): number => (off >= 0 && off + 4 <= words * 4 ? dv.getUint32(off, le) : 0);
+  const base = ids.addr;
+  const idShndx = ids.index;
+  const ranges: [bigint, bigint][] = [];
+  for (const s of syms) {
+    if (s.rawShndx !== idShndx) continue;
+    if (!s.name.startsWith("__BTF_ID__set8__")) continue;
+    const off = s.value - base;
+    if (off < 0n || off >= BigInt(data.length)) continue; // "out of bounds"
+    if (word(Number(off) + 4) & 1) ranges.push([s.value, s.value + BigInt(s.size)]);
+  }
+  for (const s of syms) {
+    if (s.rawShndx !== idShndx) continue;
+    const fn = kfuncName(s.name);
+    if (fn === undefined) continue;
+    let flags = -1;
+    for (const [start, end] of ranges) {
+      if (start <= s.value && s.value < end) {
+        const off = s.value - base;
+        if (off < 0n || off + 8n > BigInt(data.length))
+          throw new BtfError("MALFORMED", `kfunc '${fn}' offset outside section '.BTF_ids'`, { section: ".BTF_ids", offset: Number(off) });
+        flags = word(Number(off) + 4);
+        break;
+      }
+    }
+    if (flags < 0) continue;
+    const i = funcs.findExact(fn);
+    if (i >= 0) funcs.kfuncFlags[i] = flags >>> 0;
+  }
+}
+
+/** pahole `get_func_name`: `__BTF_ID__func__NAME__N` -> NAME. */
+function kfuncName(sym: string): string | undefined {
+  const PFX = "__BTF_ID__func__";
+  if (!sym.startsWith(PFX)) return undefined;
+  const rest = sym.slice(PFX.length);
+  if (!rest.includes("__")) return undefined;
+  const end = rest.lastIndexOf("_");
+  if (end <= 0 || rest[end - 1] !== "_") return undefined;
+  return rest.slice(0, end - 1);
+}
+
+/** A section as pahole's variable encoder indexes it (`struct elf_secinfo`). */
+export interface SectionInfo {
+  name: string;
+  /** Address as pahole sees it (for ET_REL files: libdwfl's layout). */
+  addr: bigint;
+  size: bigint;
+  type: number;
+  /** Variables in this section are encoded. */
+  include: boolean;
+}
+
+/**
+ * pahole's section index for variables (`btf_encoder__new`): every section with
+ * its address; `.data..percpu` included with the `var` feature, all with `global_var`.
+ */
+export function sectionInfos(elf: ElfFile, opts: { percpu: boolean; global: boolean }): SectionInfo[] {
+  const layout = elf.type === 1 ? relocatableLayout(elf) : undefined;
+  return elf.sections.map((s) => ({
+    name: s.name,
+    addr: layout && s.flags & SHF_ALLOC ? layout.address(s.index) : s.addr,
+    size: BigInt(s.size),
+    type: s.type,
+    include: opts.global || (opts.percpu && s.name === ".data..percpu"),
+  }));
+}
+
+/** pahole `get_elf_section`: the first PROGBITS/NOBITS section holding `addr` (0: none). */
+export function sectionOf(secs: readonly SectionInfo[], addr: bigint): number {
+  for (let i = 1; i < secs.length; i++) {
+    const s = secs[i]!;
+    if (s.type !== SHT_PROGBITS && s.type !== SHT_NOBITS) continue;
+    if (s.addr <= addr && addr - s.addr < s.size) return i;
+  }
+  return 0;
+}
+
+/**
+ * pahole `variable_in_sec`: is there an `STT_OBJECT` symbol `name` in section
+ * `shndx`? (Built once into a set.)
+ */
+export class ObjectSymbols {
+  private readonly set = new Set<string>();
+  constructor(syms: readonly ElfSymbol[]) {
+    for (const s of syms) if (s.type === STT_OBJECT) this.set.add(`${s.shndx}\0${s.name}`);
+  }
+  /** The set's keys (to rebuild it elsewhere with {@link fromKeys}). */
+  keys(): string[] {
+    return [...this.set];
+  }
+  static fromKeys(keys: readonly string[]): ObjectSymbols {
+    const o = new ObjectSymbols([]);
+    for (const k of keys) o.set.add(k);
+    return o;
+  }
+  has(name: string, shndx: number): boolean {
+    return this.set.has(`${shndx}\0${name}`);
+  }
+}
+
+/** pahole `filter_variable_name`: names that never get a VAR. */
+export function filteredVariableName(name: string): boolean {
+  if (name[0] !== "_") return false;
+  return (
+    name.startsWith("__UNIQUE_ID") ||
+    name.startsWith("__tpstrtab_") ||
+    name.startsWith("__exitcall_") ||
+    name.startsWith("__gendwarfksyms_ptr_") ||
+    name.startsWith("__func_stack_frame_non_standard_")
+  );
+}
+
+/** pahole `btf_name_valid`: a C identifier (dots allowed) of at most 128 characters. */
+export function validBtfName(name: string): boolean {
+  if (name.length === 0) return false;
+  const ok = (c: number, first: boolean): boolean =>
+    c === 0x5f || c === 0x2e || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (!first && c >= 0x30 && c <= 0x39);
+  if (!ok(name.charCodeAt(0), true)) return false;
+  const n = Math.min(name.length, 128);
+  for (let i = 1; i < n; i++) if (!ok(name.charCodeAt(i), false)) return false;
+  return name.length <= 128;
+}

@@ -1,0 +1,1291 @@
+/**
+ * One compilation unit as pahole 1.30's DWARF loader (dwarf_loader.c) sees it, kept in
+ * typed arrays: which DIEs become "tags", the three per-CU tables they are numbered in
+ * (types, other tags, functions), and the "recode" passes that turn DWARF references
+ * into type-table indices (pahole's `small_id`).
+ *
+ * Why mirror the loader so closely: pahole gives the k-th entry of a CU's types table
+ * BTF id `type_id_off + k`, and its table order is not plain DIE order (a struct's
+ * nested types come before the struct, a pointer's type tags before the pointer,
+ * top-level `DW_TAG_unspecified_type` takes no slot). References it cannot resolve
+ * become void, abstract-origin parameters borrow names and types in table order, and
+ * parameter location flags travel from concrete instances to abstract origins. Each
+ * of these decides bytes of the output, so each is reproduced here, with pahole's
+ * function names in the comments.
+ *
+ * Nothing is allocated per DIE: tags are rows of parallel typed arrays (names apart,
+ * which are interned strings), reused from one unit to the next.
+ * @module
+ */
+import { BtfError } from "../internal/errors.js";
+import type { DwarfUnit } from "../dwarf/dwarf.js";
+import type { DieCursor } from "../dwarf/die.js";
+import { DW_AT, DW_ATE, DW_FORM, DW_OP, DW_TAG } from "../dwarf/constants.js";
+import { decodeExpression, exprEncoding, classifyParameter, parameterRegisterCount } from "../dwarf/expr.js";
+import type { EncodeFeatures } from "./features.js";
+
+/** Tag flags (`flags[t]`). */
+export const F_DECL = 1;
+export const F_EXTERNAL = 2;
+export const F_ARTIFICIAL = 4;
+export const F_TOPLEVEL = 8;
+export const F_HAS_LOC = 16;
+export const F_OPTIMIZED = 32;
+export const F_UNEXPECTED = 64;
+export const F_UNSPEC_PARMS = 128;
+export const F_HAS_BIT_OFFSET = 256;
+export const F_STATIC = 512;
+export const F_HAS_ORIGIN = 1024;
+export const F_HAS_SPEC = 2048;
+export const F_TYPE_TAG_PTR = 4096;
+export const F_FN_UNEXPECTED = 8192;
+export const F_GLOBAL_SCOPE = 16384;
+
+/** Which per-CU table a tag is numbered in. */
+const T_NONE = 0;
+const T_TYPES = 1;
+const T_TAGS = 2;
+const T_FUNCS = 3;
+
+/** pahole `tag__is_tag_type`: tags numbered in the types table. */
+export function isTagType(tag: number): boolean {
+  switch (tag) {
+    case DW_TAG.union_type:
+    case DW_TAG.structure_type:
+    case DW_TAG.interface_type:
+    case DW_TAG.class_type:
+    case DW_TAG.typedef:
+    case DW_TAG.rvalue_reference_type:
+    case DW_TAG.enumeration_type:
+    case DW_TAG.array_type:
+    case DW_TAG.string_type:
+    case DW_TAG.base_type:
+    case DW_TAG.const_type:
+    case DW_TAG.pointer_type:
+    case DW_TAG.ptr_to_member_type:
+    case DW_TAG.reference_type:
+    case DW_TAG.restrict_type:
+    case DW_TAG.subroutine_type:
+    case DW_TAG.unspecified_type:
+    case DW_TAG.volatile_type:
+    case DW_TAG.atomic_type:
+    case DW_TAG.LLVM_annotation:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** pahole `tag__is_type` (the `struct type` family). */
+function isTypeFamily(tag: number): boolean {
+  return (
+    tag === DW_TAG.union_type ||
+    tag === DW_TAG.structure_type ||
+    tag === DW_TAG.interface_type ||
+    tag === DW_TAG.class_type ||
+    tag === DW_TAG.typedef ||
+    tag === DW_TAG.rvalue_reference_type ||
+    tag === DW_TAG.enumeration_type
+  );
+}
+
+/** pahole `tag__has_namespace`. */
+function hasNamespace(tag: number): boolean {
+  return (
+    tag === DW_TAG.structure_type ||
+    tag === DW_TAG.interface_type ||
+    tag === DW_TAG.class_type ||
+    tag === DW_TAG.union_type ||
+    tag === DW_TAG.namespace ||
+    tag === DW_TAG.enumeration_type
+  );
+}
+
+const TWO32 = 4294967296;
+const u32 = (v: number): number => ((v % TWO32) + TWO32) % TWO32;
+
+/** Growable Int32Array list. */
+class IntList {
+  a: Int32Array;
+  n = 0;
+  constructor(cap = 256) {
+    this.a = new Int32Array(cap);
+  }
+  push(v: number): number {
+    if (this.n === this.a.length) {
+      const b = new Int32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n] = v;
+    return this.n++;
+  }
+}
+
+/** What the loader needs to know about the file. */
+export interface LoaderOptions {
+  /** ELF `e_machine` (parameter registers). */
+  machine: number;
+  /** ELF byte order (bitfield offsets of DWARF 4 `DW_AT_bit_offset`). */
+  littleEndian: boolean;
+  features: EncodeFeatures;
+}
+
+/**
+ * The tags of one CU. {@link load} fills it; the encoder reads the arrays. Arrays are
+ * reused (and grown) from one unit to the next.
+ */
+export class CuLoader {
+  // ---- per-tag rows ----
+  cap = 0;
+  n = 0;
+  tag = new Int32Array(0);
+  die = new Float64Array(0);
+  typeRef = new Float64Array(0);
+  originRef = new Float64Array(0);
+  specRef = new Float64Array(0);
+  /** Recoded type: index in the types table (pahole `tag->type`). */
+  type = new Int32Array(0);
+  /** Index in the tag's table (pahole `small_id`). */
+  small = new Int32Array(0);
+  table = new Uint8Array(0);
+  flags = new Uint32Array(0);
+  n1 = new Float64Array(0);
+  n2 = new Float64Array(0);
+  n3 = new Float64Array(0);
+  n4 = new Float64Array(0);
+  n5 = new Float64Array(0);
+  kidStart = new Int32Array(0);
+  kidCount = new Int32Array(0);
+  annHead = new Int32Array(0);
+  annTail = new Int32Array(0);
+  /** Resolved link: a variable's specification (tag index or -1). */
+  link = new Int32Array(0);
+  names: (string | undefined)[] = [];
+
+  /** Children lists (members, parameters, enumerators, type tags) as tag indices. */
+  kids = new IntList(1024);
+  private scratch = new IntList(256);
+
+  /** `btf_decl_tag` annotations: value and component index, chained per owner. */
+  annValue: string[] = [];
+  annComp = new IntList(64);
+  annNext = new IntList(64);
+  nAnn = 0;
+
+  /** The three tables (tag indices); types[0] is void (-1). */
+  types = new IntList(1024);
+  tags = new IntList(1024);
+  funcs = new IntList(256);
+
+  /** DIE offset (relative to the unit) -> tag index + 1. */
+  private slot = new Int32Array(0);
+  private unitBase = 0;
+
+  unit!: DwarfUnit;
+  /** Address size of the unit (pointer size for `tag__size`). */
+  addrSize = 8;
+  /** DW_AT_language of the root DIE. */
+  language = 0;
+  /** The unit holds no CU (skeleton, partial unit): nothing to encode. */
+  skipped = false;
+
+  private c!: DieCursor;
+  private valid = false;
+  private readonly opts: LoaderOptions;
+  private readonly nrRegParams: number;
+
+  constructor(opts: LoaderOptions) {
+    this.opts = opts;
+    this.nrRegParams = parameterRegisterCount(opts.machine);
+  }
+
+  // ------------------------------------------------------------------------------
+  // Storage
+
+  private grow(): void {
+    const cap = Math.max(1024, this.cap * 2);
+    const g = <T extends Int32Array | Float64Array | Uint32Array | Uint8Array>(a: T, C: new (n: number) => T): T => {
+      const b = new C(cap);
+      b.set(a as never);
+      return b;
+    };
+    this.tag = g(this.tag, Int32Array);
+    this.die = g(this.die, Float64Array);
+    this.typeRef = g(this.typeRef, Float64Array);
+    this.originRef = g(this.originRef, Float64Array);
+    this.specRef = g(this.specRef, Float64Array);
+    this.type = g(this.type, Int32Array);
+    this.small = g(this.small, Int32Array);
+    this.table = g(this.table, Uint8Array);
+    this.flags = g(this.flags, Uint32Array);
+    this.n1 = g(this.n1, Float64Array);
+    this.n2 = g(this.n2, Float64Array);
+    this.n3 = g(this.n3, Float64Array);
+    this.n4 = g(this.n4, Float64Array);
+    this.n5 = g(this.n5, Float64Array);
+    this.kidStart = g(this.kidStart, Int32Array);
+    this.kidCount = g(this.kidCount, Int32Array);
+    this.annHead = g(this.annHead, Int32Array);
+    this.annTail = g(this.annTail, Int32Array);
+    this.link = g(this.link, Int32Array);
+    this.cap = cap;
+  }
+
+  /** A new tag for the DIE under the cursor (pahole `tag__init`, minus the references). */
+  private newTag(tag: number): number {
+    if (this.n === this.cap) this.grow();
+    const t = this.n++;
+    this.tag[t] = tag;
+    this.die[t] = this.c.offset;
+    this.typeRef[t] = 0;
+    this.originRef[t] = 0;
+    this.specRef[t] = 0;
+    this.type[t] = 0;
+    this.small[t] = 0;
+    this.table[t] = T_NONE;
+    this.flags[t] = 0;
+    this.n1[t] = 0;
+    this.n2[t] = 0;
+    this.n3[t] = 0;
+    this.n4[t] = 0;
+    this.n5[t] = 0;
+    this.kidStart[t] = 0;
+    this.kidCount[t] = 0;
+    this.annHead[t] = -1;
+    this.annTail[t] = -1;
+    this.link[t] = -1;
+    this.names[t] = undefined;
+    return t;
+  }
+
+  /** Reference attribute as a global DIE offset (0 when absent or unresolvable). */
+  private refAttr(at: number): number {
+    try {
+      return this.c.ref(at) ?? 0;
+    } catch (e) {
+      if (e instanceof BtfError) return 0; // libdw's dwarf_formref_die fails: no reference
+      throw e;
+    }
+  }
+
+  /** pahole `attr_numeric` for constants and flags (0 when absent or of another form). */
+  private numeric(at: number): number {
+    const c = this.c;
+    const form = c.formOf(at);
+    if (form === undefined) return 0;
+    switch (form) {
+      case DW_FORM.flag_present:
+        return 1;
+      case DW_FORM.flag:
+        return c.flag(at) ? 1 : 0;
+      case DW_FORM.addr:
+      case DW_FORM.addrx:
+      case DW_FORM.addrx1:
+      case DW_FORM.addrx2:
+      case DW_FORM.addrx3:
+      case DW_FORM.addrx4:
+      case DW_FORM.GNU_addr_index:
+        return Number(c.address(at) ?? 0n);
+      default:
+        return c.unsigned(at) ?? 0;
+    }
+  }
+
+  /** pahole `__attr_offset`: a constant, or a `DW_OP_plus_uconst`/`DW_OP_constu` block. */
+  private attrOffset(at: number): number {
+    const c = this.c;
+    const v = c.unsigned(at);
+    if (v !== undefined) return u32(v);
+    const b = c.block(at);
+    if (b === undefined || b.length === 0) return 0;
+    if (b[0] === DW_OP.plus_uconst || b[0] === DW_OP.constu) {
+      let r = 0;
+      let mul = 1;
+      for (let i = 1; i < b.length && i < 11; i++) {
+        r += (b[i]! & 0x7f) * mul;
+        mul *= 128;
+        if (!(b[i]! & 0x80)) break;
+      }
+      return u32(r);
+    }
+    return 0xffffffff; // pahole: "unhandled DW_OP_ operation", UINT64_MAX
+  }
+
+  private hash(t: number): void {
+    const rel = this.die[t]! - this.unitBase;
+    this.slot[rel] = t + 1;
+  }
+
+  /** The tag made for the DIE at global offset `off`, or -1 (pahole `hashtags__find`). */
+  private lookup(off: number): number {
+    if (off === 0) return -1;
+    const rel = off - this.unitBase;
+    if (rel < 0 || rel >= this.slot.length) return -1;
+    return this.slot[rel]! - 1;
+  }
+
+  /** pahole `dwarf_cu__find_type_by_ref`: a tag of the types family. */
+  findType(off: number): number {
+    const t = this.lookup(off);
+    return t >= 0 && isTagType(this.tag[t]!) ? t : -1;
+  }
+
+  /** pahole `dwarf_cu__find_tag_by_ref`: any other tag. */
+  findTag(off: number): number {
+    const t = this.lookup(off);
+    return t >= 0 && !isTagType(this.tag[t]!) ? t : -1;
+  }
+
+  /** pahole `cu__table_add_tag`. */
+  private tableAdd(t: number): void {
+    const tag = this.tag[t]!;
+    if (isTagType(tag)) {
+      this.table[t] = T_TYPES;
+      this.small[t] = this.types.push(t);
+    } else if (tag === DW_TAG.subprogram) {
+      this.table[t] = T_FUNCS;
+      this.small[t] = this.funcs.push(t);
+    } else {
+      this.table[t] = T_TAGS;
+      this.small[t] = this.tags.push(t);
+    }
+  }
+
+  private addAnnot(owner: number, value: string, comp: number): void {
+    const a = this.nAnn++;
+    this.annValue[a] = value;
+    this.annComp.push(comp);
+    this.annNext.push(-1);
+    if (this.annTail[owner]! < 0) this.annHead[owner] = a;
+    else this.annNext.a[this.annTail[owner]!] = a;
+    this.annTail[owner] = a;
+  }
+
+  // ------------------------------------------------------------------------------
+  // Walking (dwarf_loader.c die__process_*)
+
+  /** Step past the current DIE's subtree. */
+  private skip(): void {
+    this.c.skipChildren();
+    this.valid = this.c.next();
+  }
+
+  /**
+   * Call `fn` once per child of the current DIE; `fn` must consume the child's
+   * subtree. Leaves the cursor after the current DIE's subtree.
+   */
+  private eachChild(fn: () => void): void {
+    const c = this.c;
+    const d = c.depth;
+    if (!c.hasChildren) {
+      this.valid = c.next();
+      return;
+    }
+    this.valid = c.next();
+    while (this.valid && c.depth > d) fn();
+  }
+
+  /** Load `unit`: walk, recode. @throws {BtfError} where pahole's loader fails. */
+  load(unit: DwarfUnit): void {
+    this.unit = unit;
+    this.addrSize = unit.addressSize;
+    this.n = 0;
+    this.nAnn = 0;
+    this.annComp.n = 0;
+    this.annNext.n = 0;
+    this.kids.n = 0;
+    this.types.n = 0;
+    this.types.push(-1);
+    this.tags.n = 0;
+    this.funcs.n = 0;
+    this.skipped = false;
+    this.language = 0;
+    this.unitBase = unit.offset;
+    const size = unit.endOffset - unit.offset;
+    if (this.slot.length < size) this.slot = new Int32Array(Math.max(size, this.slot.length * 2));
+    this.c = unit.cursor();
+    const c = this.c;
+    try {
+      if (!c.next()) {
+        this.skipped = true;
+        return;
+      }
+      const rootTag = c.tag;
+      if (rootTag === DW_TAG.skeleton_unit || rootTag === DW_TAG.partial_unit) {
+        this.skipped = true;
+        return;
+      }
+      if (rootTag !== DW_TAG.compile_unit && rootTag !== DW_TAG.type_unit)
+        throw new BtfError("MALFORMED", `unit at ${unit.sectionOffset}: DW_TAG_compile_unit expected, got tag 0x${rootTag.toString(16)}`, { offset: unit.sectionOffset, section: unit.section });
+      this.language = this.numeric(DW_AT.language);
+      this.eachChild(() => this.processUnitChild());
+      this.recode();
+    } finally {
+      for (let t = 0; t < this.n; t++) {
+        const rel = this.die[t]! - this.unitBase;
+        if (rel >= 0 && rel < this.slot.length) this.slot[rel] = 0;
+      }
+    }
+  }
+
+  /** pahole `die__process_unit`, one child of the unit's root. */
+  private processUnitChild(): void {
+    const tag = this.c.tag;
+    const t = this.processTag(true);
+    if (t < 0) return;
+    if (tag !== DW_TAG.unspecified_type) this.tableAdd(t);
+    // A top-level unspecified type is hashed with small_id 0: references become void.
+    this.hash(t);
+  }
+
+  /**
+   * pahole `__die__process_tag`: make the tag for the current DIE and consume its
+   * subtree. Returns the tag, or -1 for DIEs pahole does not keep.
+   */
+  private processTag(topLevel: boolean): number {
+    const c = this.c;
+    switch (c.tag) {
+      case DW_TAG.imported_unit:
+        throw new BtfError("UNSUPPORTED", "DW_TAG_imported_unit is not supported (pahole fails here too)", { offset: c.offset - this.unit.base, section: this.unit.section });
+      case DW_TAG.array_type:
+        return this.newArray();
+      case DW_TAG.string_type: {
+        const t = this.newTag(c.tag);
+        this.typeRef[t] = this.refAttr(DW_AT.type);
+        this.originRef[t] = this.refAttr(DW_AT.abstract_origin);
+        const n = this.numeric(DW_AT.byte_size);
+        this.n1[t] = n === 0 ? 1 : n;
+        this.skip();
+        return t;
+      }
+      case DW_TAG.base_type:
+        return this.newBaseType();
+      case DW_TAG.imported_declaration:
+      case DW_TAG.imported_module: {
+        const t = this.newTag(c.tag);
+        this.typeRef[t] = this.refAttr(DW_AT.import);
+        this.skip();
+        return t;
+      }
+      case DW_TAG.const_type:
+      case DW_TAG.reference_type:
+      case DW_TAG.restrict_type:
+      case DW_TAG.volatile_type:
+      case DW_TAG.atomic_type:
+      case DW_TAG.unspecified_type:
+      case DW_TAG.ptr_to_member_type: {
+        const t = this.newTag(c.tag);
+        this.typeRef[t] = this.refAttr(DW_AT.type);
+        this.skip();
+        return t;
+      }
+      case DW_TAG.pointer_type:
+        return this.newPointer();
+      case DW_TAG.enumeration_type:
+        return this.newEnum();
+      case DW_TAG.namespace: {
+        const t = this.newTag(c.tag);
+        this.names[t] = c.name;
+        this.withKids(t, () =>
+          this.eachChild(() => {
+            const k = this.processTag(false);
+            if (k < 0) return;
+            this.tableAdd(k);
+            this.scratch.push(k);
+            this.hash(k);
+          }),
+        );
+        return t;
+      }
+      case DW_TAG.class_type:
+      case DW_TAG.interface_type:
+      case DW_TAG.structure_type:
+      case DW_TAG.union_type:
+        return this.newClass();
+      case DW_TAG.subprogram:
+        return this.newFunction();
+      case DW_TAG.subroutine_type:
+        return this.newSubroutine();
+      case DW_TAG.rvalue_reference_type:
+      case DW_TAG.typedef: {
+        const t = this.newTypeFamily();
+        this.childAnnotations(t, -1);
+        return t;
+      }
+      case DW_TAG.variable: {
+        const t = this.newVariable(topLevel);
+        this.childAnnotations(t, -1);
+        return t;
+      }
+      case DW_TAG.constant: {
+        const t = this.newTag(c.tag);
+        this.typeRef[t] = this.refAttr(DW_AT.type);
+        this.names[t] = c.name;
+        this.skip();
+        return t;
+      }
+      default:
+        // Labels (ignored with -J), DW_TAG_dwarf_procedure and unknown tags.
+        this.skip();
+        return -1;
+    }
+  }
+
+  /** Run `fill` (which pushes kid indices on the scratch stack) and store them as t's kids. */
+  private withKids(t: number, fill: () => void): void {
+    const mark = this.scratch.n;
+    fill();
+    const cnt = this.scratch.n - mark;
+    this.kidStart[t] = this.kids.n;
+    this.kidCount[t] = cnt;
+    for (let i = 0; i < cnt; i++) this.kids.push(this.scratch.a[mark + i]!);
+    this.scratch.n = mark;
+  }
+
+  /** pahole `add_child_llvm_annotations`: `btf_decl_tag` children of the current DIE. Consumes the subtree. */
+  private childAnnotations(owner: number, comp: number): void {
+    this.eachChild(() => {
+      if (this.c.tag === DW_TAG.LLVM_annotation) this.llvmAnnotation(owner, comp);
+      this.skip();
+    });
+  }
+
+  /** pahole `add_llvm_annotation` for the current DIE (does not move the cursor). */
+  private llvmAnnotation(owner: number, comp: number): void {
+    if (!this.opts.features.declTag) return;
+    const name = this.c.name;
+    if (name !== "btf_decl_tag") return;
+    const value = this.c.string(DW_AT.const_value);
+    this.addAnnot(owner, value ?? "", comp);
+  }
+
+  private newBaseType(): number {
+    const c = this.c;
+    const t = this.newTag(c.tag);
+    this.names[t] = c.name;
+    this.n1[t] = this.numeric(DW_AT.byte_size);
+    this.n2[t] = this.numeric(DW_AT.encoding);
+    this.skip();
+    return t;
+  }
+
+  /** pahole `type__init`: the `struct type` part of structs, unions, enums and typedefs. */
+  private newTypeFamily(): number {
+    const c = this.c;
+    const t = this.newTag(c.tag);
+    this.typeRef[t] = this.refAttr(DW_AT.type);
+    this.originRef[t] = this.refAttr(DW_AT.abstract_origin);
+    this.specRef[t] = this.refAttr(DW_AT.specification);
+    this.names[t] = c.name;
+    this.n1[t] = u32(this.numeric(DW_AT.byte_size));
+    if (this.numeric(DW_AT.declaration)) this.flags[t]! |= F_DECL;
+    return t;
+  }
+
+  private newArray(): number {
+    const c = this.c;
+    const t = this.newTag(c.tag);
+    this.typeRef[t] = this.refAttr(DW_AT.type);
+    let dims = 0;
+    let nelems = 1; // u32 product (btf_encoder: array_type__nelems)
+    let exact = 1; // size_t product (dwarves: array_type__nr_entries)
+    let stop = false;
+    this.eachChild(() => {
+      if (!stop && this.c.tag === DW_TAG.subrange_type) {
+        const n = this.upperBound();
+        dims++;
+        nelems = mulU32(nelems, n);
+        exact *= n;
+        if (dims === 64) stop = true;
+      }
+      this.skip();
+    });
+    this.n1[t] = nelems;
+    this.n2[t] = dims;
+    this.n3[t] = exact;
+    return t;
+  }
+
+  /** pahole `attr_upper_bound`, truncated to u32 as pahole stores it. */
+  private upperBound(): number {
+    const c = this.c;
+    if (c.has(DW_AT.upper_bound)) {
+      const v = c.unsigned(DW_AT.upper_bound);
+      if (v === undefined) return 0;
+      if (Number.isSafeInteger(v)) return u32(v + 1);
+      const b = c.bigConstant(DW_AT.upper_bound)!;
+      return Number(BigInt.asUintN(32, b + 1n));
+    }
+    if (c.has(DW_AT.count)) {
+      const v = c.unsigned(DW_AT.count);
+      if (v === undefined) return 0;
+      if (Number.isSafeInteger(v)) return u32(v);
+      return Number(BigInt.asUintN(32, c.bigConstant(DW_AT.count)!));
+    }
+    return 0;
+  }
+
+  /** pahole `die__create_new_pointer_tag`: type-tag annotations become tags of their own. */
+  private newPointer(): number {
+    const c = this.c;
+    const t = this.newTag(c.tag);
+    this.typeRef[t] = this.refAttr(DW_AT.type);
+    if (!this.opts.features.typeTag || !c.hasChildren) {
+      this.skip();
+      return t;
+    }
+    this.withKids(t, () =>
+      this.eachChild(() => {
+        if (this.c.tag === DW_TAG.LLVM_annotation && this.c.name === "btf_type_tag") {
+          const a = this.newTag(DW_TAG.LLVM_annotation);
+          this.names[a] = this.c.string(DW_AT.const_value);
+          this.tableAdd(a);
+          this.hash(a);
+          this.scratch.push(a);
+        }
+        this.skip();
+      }),
+    );
+    if (this.kidCount[t]! > 0) this.flags[t]! |= F_TYPE_TAG_PTR;
+    return t;
+  }
+
+  private newEnum(): number {
+    const t = this.newTypeFamily();
+    const bytes = this.n1[t]!;
+    this.n1[t] = bytes === 0 ? 32 : u32(bytes * 8); // size in bits
+    this.withKids(t, () =>
+      this.eachChild(() => {
+        const c = this.c;
+        if (c.tag === DW_TAG.enumerator) {
+          const e = this.newTag(c.tag);
+          this.names[e] = c.name;
+          // attr_numeric: dwarf_formudata for constants (not data16), flags, addresses.
+          const form = c.formOf(DW_AT.const_value);
+          let lo = 0;
+          let hi = 0;
+          if (form !== undefined && form !== DW_FORM.data16) {
+            const v = c.bigConstant(DW_AT.const_value);
+            if (v !== undefined) {
+              const w = BigInt.asUintN(64, v);
+              lo = Number(w & 0xffffffffn);
+              hi = Number(w >> 32n);
+            } else lo = u32(this.numeric(DW_AT.const_value));
+          }
+          this.n1[e] = lo;
+          this.n2[e] = hi;
+          this.scratch.push(e);
+          this.hash(e);
+        }
+        this.skip();
+      }),
+    );
+    this.n2[t] = this.kidCount[t]!; // nr_members
+    return t;
+  }
+
+  /** pahole `die__create_new_class` / `die__create_new_union` + `die__process_class`. */
+  private newClass(): number {
+    const t = this.newTypeFamily();
+    const isUnion = this.tag[t] === DW_TAG.union_type;
+    let memberIdx = 0;
+    let nrMembers = 0;
+    this.withKids(t, () =>
+      this.eachChild(() => {
+        const c = this.c;
+        switch (c.tag) {
+          case DW_TAG.subrange_type:
+          case DW_TAG.variant_part:
+          case DW_TAG.template_type_parameter:
+          case DW_TAG.template_value_parameter:
+          case DW_TAG.GNU_template_parameter_pack:
+          case DW_TAG.GNU_formal_parameter_pack:
+          case DW_TAG.GNU_template_template_param:
+            this.skip();
+            return;
+          case DW_TAG.inheritance:
+          case DW_TAG.member: {
+            const m = this.newMember(isUnion);
+            if (!(this.flags[m]! & F_STATIC)) nrMembers++;
+            this.scratch.push(m);
+            this.hash(m);
+            this.childAnnotations(t, memberIdx);
+            memberIdx++;
+            return;
+          }
+          case DW_TAG.LLVM_annotation:
+            this.llvmAnnotation(t, -1);
+            this.skip();
+            return;
+          default: {
+            const k = this.processTag(false);
+            if (k < 0) return;
+            this.tableAdd(k);
+            this.scratch.push(k);
+            this.hash(k);
+            return;
+          }
+        }
+      }),
+    );
+    this.n2[t] = nrMembers;
+    return t;
+  }
+
+  /** pahole `class_member__new` (offsets are finished in {@link memberBitOffset}). */
+  private newMember(inUnion: boolean): number {
+    const c = this.c;
+    const m = this.newTag(c.tag);
+    this.typeRef[m] = this.refAttr(DW_AT.type);
+    this.names[m] = c.name;
+    if (c.has(DW_AT.data_bit_offset)) {
+      this.flags[m]! |= F_HAS_BIT_OFFSET;
+      this.n1[m] = this.attrOffset(DW_AT.data_bit_offset); // bit_offset
+      this.n5[m] = 0;
+      this.n2[m] = 0;
+    } else {
+      let byteOffset = 0;
+      if (c.has(DW_AT.data_member_location)) byteOffset = this.attrOffset(DW_AT.data_member_location);
+      else if (!inUnion) this.flags[m]! |= F_STATIC;
+      this.n5[m] = byteOffset; // byte_offset
+      this.n1[m] = u32(byteOffset * 8); // bit_offset
+      this.n2[m] = int8(this.numeric(DW_AT.bit_offset)); // bitfield_offset
+    }
+    this.n3[m] = this.numeric(DW_AT.byte_size); // byte_size
+    this.n4[m] = this.numeric(DW_AT.bit_size) & 0xff; // bitfield_size (uint8_t)
+    return m;
+  }
+
+  /** pahole `die__create_new_subroutine_type`. */
+  private newSubroutine(): number {
+    const c = this.c;
+    const t = this.newTag(c.tag);
+    this.typeRef[t] = this.refAttr(DW_AT.type);
+    this.originRef[t] = this.refAttr(DW_AT.abstract_origin);
+    this.n1[t] = this.numeric(DW_AT.byte_size);
+    this.withKids(t, () =>
+      this.eachChild(() => {
+        const c = this.c;
+        switch (c.tag) {
+          case DW_TAG.subrange_type:
+            this.skip();
+            return;
+          case DW_TAG.formal_parameter: {
+            const p = this.newParameter(-1);
+            this.skip();
+            this.scratch.push(p);
+            this.tableAdd(p);
+            this.hash(p);
+            return;
+          }
+          case DW_TAG.unspecified_parameters:
+            this.flags[t]! |= F_UNSPEC_PARMS;
+            this.skip();
+            return;
+          default: {
+            const k = this.processTag(false);
+            if (k < 0) return;
+            this.tableAdd(k);
+            this.hash(k);
+            return;
+          }
+        }
+      }),
+    );
+    return t;
+  }
+
+  /** pahole `parameter__new` (reads the DIE, does not move the cursor). */
+  private newParameter(idx: number): number {
+    const c = this.c;
+    const p = this.newTag(DW_TAG.formal_parameter);
+    this.typeRef[p] = this.refAttr(DW_AT.type);
+    this.originRef[p] = this.refAttr(DW_AT.abstract_origin);
+    this.names[p] = c.name;
+    if (idx >= 0 && idx < this.nrRegParams) {
+      const r = classifyParameter(c, idx, this.opts.machine);
+      let f = 0;
+      if (r.hasLocation) f |= F_HAS_LOC;
+      if (r.optimized) f |= F_OPTIMIZED;
+      if (r.unexpectedRegister) f |= F_UNEXPECTED;
+      this.flags[p]! |= f;
+    }
+    return p;
+  }
+
+  /** pahole `function__new` + `die__process_function`. */
+  private newFunction(): number {
+    const c = this.c;
+    const f = this.newTag(c.tag);
+    this.typeRef[f] = this.refAttr(DW_AT.type);
+    this.originRef[f] = this.refAttr(DW_AT.abstract_origin);
+    this.specRef[f] = this.refAttr(DW_AT.specification);
+    this.names[f] = c.name;
+    let fl = 0;
+    if (c.has(DW_AT.declaration)) fl |= F_DECL;
+    if (c.has(DW_AT.external)) fl |= F_EXTERNAL;
+    if (c.has(DW_AT.abstract_origin)) fl |= F_HAS_ORIGIN;
+    this.flags[f] = fl;
+    this.withKids(f, () => this.processFunctionBody(f));
+    return f;
+  }
+
+  /**
+   * pahole `die__process_function` over the current DIE's children. `fn` is the
+   * function (parameters and annotations go to it) or -1 for a lexical block.
+   */
+  private processFunctionBody(fn: number): void {
+    let paramIdx = 0;
+    this.eachChild(() => {
+      const c = this.c;
+      switch (c.tag) {
+        case DW_TAG.call_site:
+        case DW_TAG.call_site_parameter:
+        case DW_TAG.GNU_call_site:
+        case DW_TAG.GNU_call_site_parameter:
+        case DW_TAG.dwarf_procedure:
+        case DW_TAG.GNU_template_parameter_pack:
+        case DW_TAG.GNU_formal_parameter_pack:
+        case DW_TAG.GNU_template_template_param:
+        case DW_TAG.template_type_parameter:
+        case DW_TAG.template_value_parameter:
+        case DW_TAG.label:
+          this.skip();
+          return;
+        case DW_TAG.formal_parameter: {
+          const idx = paramIdx++;
+          // (A lexical block's parameters are never encoded: no need for their locations.)
+          const p = this.newParameter(fn >= 0 ? idx : -1);
+          if (fn >= 0) {
+            this.scratch.push(p);
+            this.childAnnotations(fn, idx);
+          } else this.skip();
+          this.tableAdd(p);
+          this.hash(p);
+          return;
+        }
+        case DW_TAG.variable: {
+          const v = this.newVariable(false);
+          this.childAnnotations(v, -1);
+          this.tableAdd(v);
+          this.hash(v);
+          return;
+        }
+        case DW_TAG.unspecified_parameters:
+          if (fn >= 0) this.flags[fn]! |= F_UNSPEC_PARMS;
+          this.skip();
+          return;
+        case DW_TAG.inlined_subroutine: {
+          const e = this.newTag(c.tag);
+          this.processInlineExpansion();
+          this.tableAdd(e);
+          this.hash(e);
+          return;
+        }
+        case DW_TAG.lexical_block: {
+          // Parameters of a lexical block go nowhere; its types are in the tables.
+          const mark = this.scratch.n;
+          this.processFunctionBody(-1);
+          this.scratch.n = mark;
+          return;
+        }
+        case DW_TAG.LLVM_annotation:
+          if (fn >= 0) this.llvmAnnotation(fn, -1);
+          this.skip();
+          return;
+        default: {
+          const k = this.processTag(false);
+          if (k < 0) return;
+          this.tableAdd(k);
+          this.hash(k);
+          return;
+        }
+      }
+    });
+  }
+
+  /** pahole `die__process_inline_expansion` over the current DIE's children. */
+  private processInlineExpansion(): void {
+    this.eachChild(() => {
+      const c = this.c;
+      switch (c.tag) {
+        case DW_TAG.call_site:
+        case DW_TAG.call_site_parameter:
+        case DW_TAG.GNU_call_site:
+        case DW_TAG.GNU_call_site_parameter:
+        case DW_TAG.formal_parameter:
+        case DW_TAG.label:
+          this.skip();
+          return;
+        case DW_TAG.lexical_block: {
+          const mark = this.scratch.n;
+          this.processFunctionBody(-1);
+          this.scratch.n = mark;
+          return;
+        }
+        case DW_TAG.inlined_subroutine: {
+          const e = this.newTag(c.tag);
+          this.processInlineExpansion();
+          this.tableAdd(e);
+          this.hash(e);
+          return;
+        }
+        default: {
+          const k = this.processTag(false);
+          if (k < 0) return;
+          this.tableAdd(k);
+          this.hash(k);
+          return;
+        }
+      }
+    });
+  }
+
+  /** pahole `variable__new` (reads the DIE, does not move the cursor). */
+  private newVariable(topLevel: boolean): number {
+    const c = this.c;
+    const v = this.newTag(DW_TAG.variable);
+    this.typeRef[v] = this.refAttr(DW_AT.type);
+    this.originRef[v] = this.refAttr(DW_AT.abstract_origin);
+    this.names[v] = c.name;
+    let fl = topLevel ? F_TOPLEVEL : 0;
+    if (c.has(DW_AT.external)) fl |= F_EXTERNAL;
+    if (c.has(DW_AT.declaration)) fl |= F_DECL;
+    if (c.has(DW_AT.artificial)) fl |= F_ARTIFICIAL;
+    if (c.has(DW_AT.specification)) {
+      fl |= F_HAS_SPEC;
+      this.specRef[v] = this.refAttr(DW_AT.specification);
+    }
+    this.flags[v] = fl;
+    // Only top-level variables can be encoded: skip the location of the others.
+    if (!(fl & F_DECL) && topLevel) this.variableLocation(v);
+    return v;
+  }
+
+  /** pahole `dwarf__location`: global scope and address of a `DW_OP_addr`/`DW_OP_addrx` location. */
+  private variableLocation(v: number): void {
+    const c = this.c;
+    const expr = c.block(DW_AT.location);
+    if (expr === undefined || expr.length === 0) return;
+    const op = expr[0]!;
+    if (op !== DW_OP.addr && op !== DW_OP.addrx) return;
+    let ops;
+    try {
+      ops = decodeExpression(expr, exprEncoding(c));
+    } catch (e) {
+      if (e instanceof BtfError) return;
+      throw e;
+    }
+    const first = ops[0];
+    if (!first) return;
+    let addr: bigint;
+    if (op === DW_OP.addr) addr = first.args[0] as bigint;
+    else {
+      try {
+        addr = c.unit.file.addrx(c.unit, Number(first.args[0]));
+      } catch (e) {
+        if (e instanceof BtfError) addr = 0n;
+        else throw e;
+      }
+    }
+    this.flags[v]! |= F_GLOBAL_SCOPE;
+    this.n1[v] = Number(addr >> 32n);
+    this.n2[v] = Number(addr & 0xffffffffn);
+  }
+
+  // ------------------------------------------------------------------------------
+  // Recoding (dwarf_loader.c cu__recode_dwarf_types, cu__resolve_func_ret_types_optimized)
+
+  private recode(): void {
+    const types = this.types;
+    for (let i = 1; i < types.n; i++) this.recodeTag(types.a[i]!);
+    const tags = this.tags;
+    for (let i = 0; i < tags.n; i++) this.recodeTag(tags.a[i]!);
+    const funcs = this.funcs;
+    for (let i = 0; i < funcs.n; i++) this.recodeTag(funcs.a[i]!);
+    this.resolveFunctions();
+  }
+
+  /** pahole `tag__recode_dwarf_type`. */
+  private recodeTag(t: number): void {
+    const tag = this.tag[t]!;
+    if (isTypeFamily(tag) && this.names[t] === undefined && this.specRef[t] !== 0) {
+      const s = this.findType(this.specRef[t]!);
+      if (s >= 0) this.names[t] = this.names[s];
+    }
+    if (hasNamespace(tag)) {
+      this.recodeNamespace(t);
+      return;
+    }
+    switch (tag) {
+      case DW_TAG.subprogram: {
+        if (this.names[t] === undefined) {
+          if (this.originRef[t] === 0 && this.specRef[t] === 0) return;
+          let o = this.findTag(this.originRef[t]!);
+          if (o < 0) o = this.findTag(this.specRef[t]!);
+          if (o >= 0) this.names[t] = this.names[o];
+        }
+        this.recodeParams(t);
+        break;
+      }
+      case DW_TAG.subroutine_type:
+        this.recodeParams(t);
+        break;
+      case DW_TAG.inlined_subroutine:
+      case DW_TAG.imported_module:
+      case DW_TAG.imported_declaration:
+      case DW_TAG.namespace:
+        return; // nothing the encoder reads
+      case DW_TAG.variable:
+        if (this.flags[t]! & F_HAS_SPEC && this.specRef[t] !== 0) {
+          const s = this.findTag(this.specRef[t]!);
+          if (s >= 0) this.link[t] = s;
+        }
+        break;
+    }
+    const ref = this.typeRef[t]!;
+    if (ref === 0) {
+      if (this.flags[t]! & F_TYPE_TAG_PTR) this.chainTypeTags(t, 0);
+      else this.type[t] = 0;
+      return;
+    }
+    const d = this.findType(ref);
+    if (d < 0) return; // "couldn't find type": stays as it is (void)
+    if (this.flags[t]! & F_TYPE_TAG_PTR) this.chainTypeTags(t, this.small[d]!);
+    else this.type[t] = this.small[d]!;
+  }
+
+  /** pahole `dwarf_cu__recode_btf_type_tag_ptr`: pointer -> last tag -> ... -> first tag -> pointee. */
+  private chainTypeTags(ptr: number, pointee: number): void {
+    let prev = ptr;
+    const s = this.kidStart[ptr]!;
+    for (let i = this.kidCount[ptr]! - 1; i >= 0; i--) {
+      const a = this.kids.a[s + i]!;
+      this.type[prev] = this.small[a]!;
+      prev = a;
+    }
+    this.type[prev] = pointee;
+  }
+
+  /** pahole `namespace__recode_dwarf_types`. */
+  private recodeNamespace(t: number): void {
+    const s = this.kidStart[t]!;
+    const n = this.kidCount[t]!;
+    for (let i = 0; i < n; i++) {
+      const p = this.kids.a[s + i]!;
+      const tag = this.tag[p]!;
+      if (hasNamespace(tag)) {
+        this.recodeNamespace(p);
+        continue;
+      }
+      if (tag === DW_TAG.subroutine_type || tag === DW_TAG.subprogram) this.recodeParams(p);
+      else if (tag === DW_TAG.imported_module || tag === DW_TAG.imported_declaration) continue;
+      const ref = this.typeRef[p]!;
+      if (ref === 0) continue;
+      const d = this.findType(ref);
+      if (d < 0) continue;
+      this.type[p] = this.small[d]!;
+    }
+  }
+
+  /** pahole `ftype__recode_dwarf_types`. */
+  private recodeParams(fn: number): void {
+    const s = this.kidStart[fn]!;
+    const n = this.kidCount[fn]!;
+    for (let i = 0; i < n; i++) {
+      const p = this.kids.a[s + i]!;
+      if (this.tag[p] !== DW_TAG.formal_parameter) continue;
+      if (this.typeRef[p] === 0) {
+        if (this.originRef[p] === 0) {
+          this.type[p] = 0;
+          continue;
+        }
+        const o = this.findTag(this.originRef[p]!);
+        if (o < 0) continue;
+        this.names[p] = this.names[o];
+        this.type[p] = this.type[o]!;
+        // Location facts travel to the abstract origin.
+        this.flags[o]! |= this.flags[p]! & (F_HAS_LOC | F_OPTIMIZED | F_UNEXPECTED);
+        continue;
+      }
+      const d = this.findType(this.typeRef[p]!);
+      if (d < 0) continue;
+      this.type[p] = this.small[d]!;
+    }
+  }
+
+  /** pahole `cu__resolve_func_ret_types_optimized`. */
+  private resolveFunctions(): void {
+    const funcs = this.funcs;
+    for (let i = 0; i < funcs.n; i++) {
+      const f = funcs.a[i]!;
+      const s = this.kidStart[f]!;
+      const n = this.kidCount[f]!;
+      let unexpected = false;
+      for (let k = 0; k < n; k++) {
+        const p = this.kids.a[s + k]!;
+        if (this.tag[p] === DW_TAG.formal_parameter && this.flags[p]! & F_UNEXPECTED) unexpected = true;
+      }
+      if (unexpected) {
+        let hasStruct = false;
+        for (let k = 0; k < n && !hasStruct; k++) {
+          const p = this.kids.a[s + k]!;
+          if (this.tag[p] === DW_TAG.formal_parameter) hasStruct = this.isStruct(this.type[p]!);
+        }
+        if (!hasStruct) this.flags[f]! |= F_FN_UNEXPECTED;
+      }
+      if (this.type[f] !== 0 || !(this.flags[f]! & F_HAS_ORIGIN)) continue;
+      const o = this.findTag(this.originRef[f]!);
+      if (o < 0)
+        throw new BtfError("MALFORMED", `function at DIE 0x${(this.die[f]! - this.unit.base).toString(16)}: abstract origin not found in its unit (pahole fails here too)`, { offset: this.die[f]! - this.unit.base, section: this.unit.section });
+      this.type[f] = this.type[o]!;
+    }
+  }
+
+  /** pahole `param__is_struct`: a struct, through const and typedef. */
+  private isStruct(id: number): boolean {
+    for (let guard = 0; guard < 64; guard++) {
+      const t = this.typeEntry(id);
+      if (t < 0) return false;
+      const tag = this.tag[t]!;
+      if (tag === DW_TAG.structure_type) return true;
+      if (tag !== DW_TAG.const_type && tag !== DW_TAG.typedef) return false;
+      id = this.type[t]!;
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------------------------
+  // Queries for the encoder
+
+  /** The tag at types-table index `id` (pahole `cu__type`), or -1. */
+  typeEntry(id: number): number {
+    return id > 0 && id < this.types.n ? this.types.a[id]! : -1;
+  }
+
+  /** pahole `tag__size` (bytes; -1 for pahole's "type loop" / unknown id, i.e. SIZE_MAX). */
+  tagSize(t: number, depth = 0): number {
+    if (depth > 256) return -1;
+    const tag = this.tag[t]!;
+    switch (tag) {
+      case DW_TAG.string_type:
+        return this.n1[t]!;
+      case DW_TAG.pointer_type:
+      case DW_TAG.reference_type:
+        return this.addrSize;
+      case DW_TAG.base_type:
+        return Math.floor(((this.n1[t]! * 8) & 0xffff) / 8);
+      case DW_TAG.enumeration_type:
+        return Math.floor(this.n1[t]! / 8);
+      case DW_TAG.subroutine_type:
+        return this.n1[t]! || this.addrSize;
+    }
+    let size: number;
+    const ty = this.type[t]!;
+    if (ty === 0) {
+      if (tag === DW_TAG.structure_type || tag === DW_TAG.class_type || tag === DW_TAG.union_type || tag === DW_TAG.interface_type || tag === DW_TAG.typedef || tag === DW_TAG.rvalue_reference_type) {
+        const sz = this.n1[t]!;
+        size = sz === 1 && this.n2[t] === 0 ? 0 : sz;
+      } else size = 0;
+    } else {
+      const target = this.typeEntry(ty);
+      if (target < 0) return -1;
+      if (this.type[target] === ty) return -1; // tag__has_type_loop
+      size = this.tagSize(target, depth + 1);
+      if (size < 0) return -1;
+    }
+    if (tag === DW_TAG.array_type) return size * this.n3[t]!;
+    return size;
+  }
+
+  /** pahole `tag__strip_typedefs_and_modifiers` of a member's type, or -1. */
+  private stripTypedefs(id: number): number {
+    let t = this.typeEntry(id);
+    for (let guard = 0; t >= 0 && guard < 256; guard++) {
+      const tag = this.tag[t]!;
+      if (tag !== DW_TAG.typedef && tag !== DW_TAG.const_type && tag !== DW_TAG.volatile_type && tag !== DW_TAG.restrict_type && tag !== DW_TAG.atomic_type) break;
+      t = this.typeEntry(this.type[t]!);
+    }
+    return t;
+  }
+
+  /**
+   * pahole `class_member__cache_byte_size`: the member's final `bit_offset` (u32).
+   */
+  memberBitOffset(m: number): number {
+    const bitOffset = this.n1[m]!;
+    const bitfieldSize = this.n4[m]!;
+    if (this.flags[m]! & F_STATIC) return bitOffset;
+    if (bitfieldSize === 0) return bitOffset;
+    let byteSize = this.n3[m]!;
+    if (byteSize === 0) {
+      const ty = this.stripTypedefs(this.type[m]!);
+      if (ty < 0) return bitOffset;
+      byteSize = this.tagSize(ty);
+      if (byteSize < 0) byteSize = Number.MAX_SAFE_INTEGER;
+      if (byteSize === 0) {
+        let bits: number;
+        if (this.tag[ty] === DW_TAG.enumeration_type) bits = this.n1[ty]!;
+        else bits = (this.n1[ty]! * 8) & 0xffff || baseTypeNameSize(this.names[ty], this.addrSize);
+        byteSize = Math.floor((bits + 7) / 8) * 8;
+      }
+    }
+    const bitSize = u32(byteSize * 8);
+    if (byteSize === 0) return bitOffset;
+    if (this.flags[m]! & F_HAS_BIT_OFFSET) return bitOffset; // DWARF 5: data_bit_offset as is
+    let bfo = this.n2[m]!;
+    if (this.opts.littleEndian) bfo = int8(bitSize - bfo - bitfieldSize);
+    let byteOffset = this.n5[m]!;
+    let off = u32(u32(byteOffset * 8) + bfo);
+    if (bfo < 0) {
+      bfo = int8(bfo + bitSize);
+      byteOffset = u32(byteOffset - byteSize);
+      off = u32(u32(byteOffset * 8) + bfo);
+    }
+    return off;
+  }
+
+  /** `DW_ATE` of an enum's `DW_AT_type` DIE is signed (pahole `type->is_signed_enum`). */
+  enumIsSigned(t: number): boolean {
+    const ref = this.typeRef[t]!;
+    if (ref === 0) return false;
+    try {
+      const d = this.unit.file.dieAt(ref);
+      const enc = d.unsigned(DW_AT.encoding) ?? 0;
+      return enc === DW_ATE.signed || enc === DW_ATE.signed_char;
+    } catch (e) {
+      if (e instanceof BtfError) return false;
+      throw e;
+    }
+  }
+}
+
+/** Truncate to `int8_t`. */
+function int8(v: number): number {
+  return ((v & 0xff) << 24) >> 24;
+}
+
+/** u32 multiply with wrap-around. */
+function mulU32(a: number, b: number): number {
+  const lo = (a & 0xffff) * b;
+  const hi = ((a >>> 16) * b) % TWO32;
+  return ((hi * 65536) % TWO32 + lo) % TWO32;
+}
+
+/** pahole `base_type__name_to_size` (bits; 0 when unknown). */
+function baseTypeNameSize(name: string | undefined, addrSize: number): number {
+  if (name === undefined) return 0;
+  // (pahole's retry without a "signed " prefix still compares the full name.)
+  const s = NAME_SIZES.get(name);
+  return s === undefined ? 0 : s || addrSize * 8;
+}
+
+const NAME_SIZES = new Map<string, number>([
+  ["unsigned", 32], ["signed int", 32], ["unsigned int", 32], ["int", 32], ["short unsigned int", 16], ["signed short", 16],
+  ["unsigned short", 16], ["short int", 16], ["short", 16], ["char", 8], ["signed char", 8], ["unsigned char", 8],
+  ["signed long", 0], ["long int", 0], ["long", 0], ["unsigned long", 0], ["long unsigned int", 0], ["bool", 8], ["_Bool", 8],
+  ["long long unsigned int", 64], ["long long int", 64], ["long long", 64], ["signed long long", 64], ["unsigned long long", 64],
+  ["double", 64], ["double double", 64], ["single float", 32], ["float", 32], ["long double", 128], ["long double long double", 128],
+  ["__int128", 128], ["unsigned __int128", 128], ["__int128 unsigned", 128], ["_Float128", 128],
+]);

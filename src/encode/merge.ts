@@ -1,0 +1,519 @@
+/**
+ * The one BTF pahole 1.30 builds (`struct btf_encoder`): CU fragments appended in CU
+ * order, then the saved functions (sorted, merged across CUs, the inconsistent ones
+ * left out) and the DATASECs (btf_encoder.c `btf_encoder__encode_cu`,
+ * `btf_encoder__add_saved_funcs`, `btf_encoder__encode`).
+ *
+ * The records are built here directly in libbpf's layout (no builder call per type),
+ * with libbpf's string rules: a split BTF looks strings up in its base first, and
+ * each string is stored once, in first-use order.
+ * @module
+ */
+import { BtfError } from "../internal/errors.js";
+import { Btf, type Endian } from "../btf/btf.js";
+import { findStrBytes, setStringsDeduped } from "../btf/builder.js";
+import { Kind, kindOf, kflagOf, mkInfo, vlenOf, INT_SIGNED } from "../btf/kinds.js";
+import { strHash } from "../btf/strings.js";
+import { msort } from "./libc.js";
+import { KF_FASTCALL, type ElfFunctions, type SectionInfo } from "./elf-info.js";
+import type { EncodeFeatures } from "./features.js";
+import { FN_BY_PREFIX, FN_UNEXPECTED_REG, REF_INDEX, REF_OFF0, REF_REC, type Fragment } from "./unit.js";
+
+const enc = new TextEncoder();
+
+/** A function saved for the end (pahole `struct btf_encoder_func_state`), with global ids. */
+interface SavedFunc {
+  entry: number;
+  unexpected: boolean;
+  inconsistent: boolean;
+  ret: number;
+  /** (name offset, type id) pairs. */
+  params: Uint32Array;
+  /** (value offset, component index) pairs. */
+  annots: Int32Array;
+}
+
+/**
+ * libbpf's `strset`: each string once, in first-added order, found by content.
+ * Takes the hash from the caller (fragments carry their strings' hashes, computed
+ * on the worker threads).
+ */
+class StrTab {
+  data: Uint8Array;
+  length = 0;
+  private table = new Int32Array(1 << 12); // offset + 1, 0 = empty
+  private count = 0;
+
+  constructor(withEmpty: boolean) {
+    this.data = new Uint8Array(1 << 16);
+    if (withEmpty) this.add(this.data, 0, 0, 0);
+  }
+
+  /** Offset of bytes[start, end) with hash `h`, added if new. */
+  add(src: Uint8Array, start: number, end: number, h: number): number {
+    const len = end - start;
+    let mask = this.table.length - 1;
+    const d = this.data;
+    let j = h & mask;
+    for (;;) {
+      const v = this.table[j]!;
+      if (!v) break;
+      const off = v - 1;
+      if (d[off + len] === 0) {
+        let i = 0;
+        while (i < len && d[off + i] === src[start + i]) i++;
+        if (i === len) return off;
+      }
+      j = (j + 1) & mask;
+    }
+    if (this.length + len + 1 > this.data.length) {
+      let cap = this.data.length * 2;
+      while (cap < this.length + len + 1) cap *= 2;
+      const nd = new Uint8Array(cap);
+      nd.set(this.data.subarray(0, this.length));
+      this.data = nd;
+    }
+    const off = this.length;
+    this.data.set(src.subarray(start, end), off);
+    this.data[off + len] = 0;
+    this.length += len + 1;
+    if ((this.count + 1) * 2 > this.table.length) {
+      this.rehash();
+      mask = this.table.length - 1;
+    }
+    j = h & mask;
+    while (this.table[j]) j = (j + 1) & mask;
+    this.table[j] = off + 1;
+    this.count++;
+    return off;
+  }
+
+  private rehash(): void {
+    const old = this.table;
+    const t = new Int32Array(old.length * 2);
+    const mask = t.length - 1;
+    const d = this.data;
+    for (let i = 0; i < old.length; i++) {
+      const v = old[i]!;
+      if (!v) continue;
+      const off = v - 1;
+      const end = d.indexOf(0, off);
+      let j = strHash(d, off, end) & mask;
+      while (t[j]) j = (j + 1) & mask;
+      t[j] = v;
+    }
+    this.table = t;
+  }
+}
+
+/** Growing raw BTF: type words, offsets, own strings (libbpf's modifiable `struct btf`). */
+class RawBtf {
+  types = new Uint32Array(1 << 16);
+  nWords = 0;
+  typeOffs = new Uint32Array(1 << 12);
+  nrTypes = 0;
+  readonly strs: StrTab;
+  readonly startId: number;
+  readonly startStrOff: number;
+
+  constructor(readonly base: Btf | undefined) {
+    this.strs = new StrTab(!base);
+    this.startId = base ? base.typeCount : 1;
+    this.startStrOff = base ? base.startStrOff + base.strLen : 0;
+  }
+
+  /** libbpf `btf__type_cnt`. */
+  get typeCount(): number {
+    return this.startId + this.nrTypes;
+  }
+
+  reserve(words: number, types: number): void {
+    if (this.nWords + words > this.types.length) {
+      let cap = this.types.length * 2;
+      while (cap < this.nWords + words) cap *= 2;
+      const t = new Uint32Array(cap);
+      t.set(this.types.subarray(0, this.nWords));
+      this.types = t;
+    }
+    if (this.nrTypes + types > this.typeOffs.length) {
+      let cap = this.typeOffs.length * 2;
+      while (cap < this.nrTypes + types) cap *= 2;
+      const o = new Uint32Array(cap);
+      o.set(this.typeOffs.subarray(0, this.nrTypes));
+      this.typeOffs = o;
+    }
+  }
+
+  /** libbpf `btf__add_str` on bytes[start, end) of hash `h` (base first for split BTF). */
+  addStrBytes(bytes: Uint8Array, start: number, end: number, h = strHash(bytes, start, end)): number {
+    if (this.base) {
+      const off = findStrBytes(this.base, bytes, start, end, h);
+      if (off >= 0) return off;
+    }
+    return this.startStrOff + this.strs.add(bytes, start, end, h);
+  }
+
+  addStr(s: string): number {
+    if (s === "") return this.addStrBytes(new Uint8Array(0), 0, 0);
+    const b = enc.encode(s);
+    return this.addStrBytes(b, 0, b.length);
+  }
+
+  /** Append one record; returns its id. */
+  add(...w: number[]): number {
+    this.reserve(w.length, 1);
+    this.typeOffs[this.nrTypes++] = this.nWords;
+    for (const x of w) this.types[this.nWords++] = x >>> 0;
+    return this.typeCount - 1;
+  }
+
+  /** Add one more element to the last record (vlen + 1). */
+  addElem(...w: number[]): void {
+    const o = this.typeOffs[this.nrTypes - 1]!;
+    const info = this.types[o + 1]!;
+    if (vlenOf(info) === 0xffff) throw new BtfError("INVALID", `[${this.typeCount - 1}] too many elements (vlen would exceed 65535)`);
+    this.reserve(w.length, 0);
+    for (const x of w) this.types[this.nWords++] = x >>> 0;
+    this.types[o + 1] = (info + 1) >>> 0;
+  }
+
+  /** Words and offset of type `id` (own or base). */
+  record(id: number): [Uint32Array, number] {
+    if (id >= this.startId) return [this.types, this.typeOffs[id - this.startId]!];
+    const b = this.base!.owner(id);
+    return [b.types, b.typeOffs[id - b.startId]!];
+  }
+
+  /** The string at offset `off` (own or base) as bytes [array, start, end]. */
+  strSpan(off: number): [Uint8Array, number, number] {
+    if (off < this.startStrOff) {
+      const s = this.base!.strSpan(off);
+      if (!s) return [new Uint8Array(0), 0, 0];
+      return s;
+    }
+    const d = this.strs.data;
+    const start = off - this.startStrOff;
+    return [d, start, d.indexOf(0, start)];
+  }
+
+  toBtf(endian: Endian): Btf {
+    const btf = new Btf({
+      base: this.base,
+      types: this.types,
+      typeWords: this.nWords,
+      typeOffs: this.typeOffs,
+      nrTypes: this.nrTypes,
+      strs: this.strs.data,
+      strLen: this.strs.length,
+      endian,
+    });
+    // Built through the writer API, as pahole's: libbpf skips string dedup for it.
+    setStringsDeduped(btf, true);
+    return btf;
+  }
+}
+
+/** Options of the assembly (the ELF-side tables). */
+export interface AssembleOptions {
+  base?: Btf;
+  endian: Endian;
+  features: EncodeFeatures;
+  functions: ElfFunctions;
+  sections: readonly SectionInfo[];
+}
+
+/**
+ * pahole's encoder state across CUs: append {@link Fragment}s in CU order with
+ * {@link add}, then {@link finish}.
+ */
+export class Assembler {
+  private readonly raw: RawBtf;
+  private hasIndexType = false;
+  private needIndexType = false;
+  private arrayIndexId = 0;
+  private readonly saved: SavedFunc[] = [];
+  private readonly byPrefix: Uint8Array;
+  private readonly secinfo = new Map<number, number[]>();
+
+  constructor(private readonly opts: AssembleOptions) {
+    this.raw = new RawBtf(opts.base);
+    this.byPrefix = new Uint8Array(opts.functions.entries.length);
+  }
+
+  /** Types so far, void and base included (libbpf `btf__type_cnt`). */
+  get typeCount(): number {
+    return this.raw.typeCount;
+  }
+
+  /** Append one CU (pahole `btf_encoder__encode_cu`). */
+  add(fr: Fragment): void {
+    const raw = this.raw;
+    const off = raw.typeCount - 1;
+    if (!this.hasIndexType) {
+      if (fr.intId >= 0) {
+        this.hasIndexType = true;
+        this.arrayIndexId = off + fr.intId;
+      } else this.arrayIndexId = off + fr.nrEntries;
+    }
+    if (fr.hasArray) this.needIndexType = true;
+    // Local strings -> offsets, in first-use order.
+    const strOff = new Uint32Array(fr.nrStrs + 1);
+    const sb = fr.strBytes;
+    const hashes = fr.strHashes;
+    let pos = 0;
+    const mapStrings = (from: number, to: number): void => {
+      for (let i = from; i < to; i++) {
+        const end = sb.indexOf(0, pos);
+        strOff[i + 1] = raw.addStrBytes(sb, pos, end, hashes[i]!);
+        pos = end + 1;
+      }
+    };
+    mapStrings(0, fr.strsBeforeInt);
+    const nRecs = fr.offs.length;
+    let intInserted = false;
+    const recId = (j: number): number => off + 1 + j + (intInserted && j >= fr.tableRecs ? 1 : 0);
+    const arrayIndexId = this.arrayIndexId;
+    const w = fr.words;
+    const offsArr = fr.offs;
+    const nameFields = fr.nameFields;
+    const typeFields = fr.typeFields;
+    let nf = 0;
+    let tf = 0;
+    /** Copy records [from, to) and patch their names and type ids. */
+    const copy = (from: number, to: number): void => {
+      if (from >= to) return;
+      const wStart = offsArr[from]!;
+      const wEnd = to < nRecs ? offsArr[to]! : w.length;
+      raw.reserve(wEnd - wStart, to - from);
+      const out = raw.types;
+      const at = raw.nWords;
+      const delta = at - wStart;
+      out.set(w.subarray(wStart, wEnd), at);
+      for (let j = from; j < to; j++) raw.typeOffs[raw.nrTypes++] = offsArr[j]! + delta;
+      raw.nWords += wEnd - wStart;
+      for (; nf < nameFields.length && nameFields[nf]! < wEnd; nf++) {
+        const k = nameFields[nf]! + delta;
+        out[k] = strOff[out[k]!]!;
+      }
+      for (; tf < typeFields.length && typeFields[tf]! < wEnd; tf++) {
+        const k = typeFields[tf]! + delta;
+        const v = out[k]!;
+        if (v === 0) continue;
+        if (v < REF_REC) out[k] = off + v;
+        else if (v === REF_INDEX) out[k] = arrayIndexId;
+        else if (v === REF_OFF0) out[k] = off;
+        else out[k] = recId(v - REF_REC);
+      }
+    };
+    const mapType = (v: number): number => {
+      if (v === 0) return 0;
+      if (v < REF_REC) return off + v;
+      if (v === REF_INDEX) return arrayIndexId;
+      if (v === REF_OFF0) return off;
+      return recId(v - REF_REC);
+    };
+    copy(0, fr.tableRecs);
+    if (this.needIndexType && !this.hasIndexType) {
+      const name = raw.addStr("int");
+      raw.add(name, mkInfo(Kind.INT, 0, 0), 4, (INT_SIGNED << 24) | 32);
+      this.hasIndexType = true;
+      intInserted = true;
+    }
+    mapStrings(fr.strsBeforeInt, fr.nrStrs);
+    copy(fr.tableRecs, nRecs);
+    // Saved functions.
+    for (let i = 0; i < fr.fnEntry.length; i++) {
+      const entry = fr.fnEntry[i]!;
+      const flags = fr.fnFlags[i]!;
+      if (flags & FN_BY_PREFIX) this.byPrefix[entry] = 1;
+      const ps = fr.fnParams[2 * i]!;
+      const pn = fr.fnParams[2 * i + 1]!;
+      const params = new Uint32Array(2 * pn);
+      for (let k = 0; k < pn; k++) {
+        params[2 * k] = strOff[fr.parName[ps + k]!]!;
+        params[2 * k + 1] = mapType(fr.parType[ps + k]!);
+      }
+      const as = fr.fnAnnots[2 * i]!;
+      const an = fr.fnAnnots[2 * i + 1]!;
+      const annots = new Int32Array(2 * an);
+      for (let k = 0; k < an; k++) {
+        annots[2 * k] = strOff[fr.annValue[as + k]!]!;
+        annots[2 * k + 1] = fr.annComp[as + k]!;
+      }
+      this.saved.push({ entry, unexpected: (flags & FN_UNEXPECTED_REG) !== 0, inconsistent: false, ret: mapType(fr.fnRet[i]!), params, annots });
+    }
+    // Variables, for the DATASECs.
+    for (let i = 0; i < fr.vars.length; i += 4) {
+      const shndx = fr.vars[i + 1]!;
+      let l = this.secinfo.get(shndx);
+      if (!l) this.secinfo.set(shndx, (l = []));
+      l.push(recId(fr.vars[i]!), fr.vars[i + 2]!, fr.vars[i + 3]!);
+    }
+  }
+
+  /**
+   * The saved functions and the DATASECs (pahole `btf_encoder__encode` before
+   * dedup); returns the pre-dedup BTF.
+   */
+  finish(): Btf {
+    this.addSavedFuncs();
+    const secs = this.opts.sections;
+    for (let shndx = 1; shndx < secs.length; shndx++) {
+      const l = this.secinfo.get(shndx);
+      if (l && l.length) this.addDatasec(secs[shndx]!.name, l);
+    }
+    return this.raw.toBtf(this.opts.endian);
+  }
+
+  /** pahole `btf_encoder__add_saved_funcs`. */
+  private addSavedFuncs(): void {
+    const funcs = this.opts.functions;
+    const all = this.saved;
+    if (all.length === 0) return;
+    msort(all, (a, b) => funcs.compare(a.entry, b.entry));
+    const skipInconsistent = this.opts.features.consistentFunc;
+    for (let i = 0, j: number; i < all.length; i = j) {
+      const s = all[i]!;
+      j = i + 1;
+      while (j < all.length && this.combine(s, all[j]!)) j++;
+      const add = !skipInconsistent || (!s.unexpected && !s.inconsistent);
+      if (add) this.addFunc(s);
+    }
+  }
+
+  /** pahole `saved_functions_combine`: true when b is the same function as a (flags shared). */
+  private combine(a: SavedFunc, b: SavedFunc): boolean {
+    if (!this.opts.functions.sameFunction(a.entry, b.entry)) return false;
+    const unexpected = a.unexpected || b.unexpected;
+    let inconsistent = a.inconsistent || b.inconsistent;
+    if (!unexpected && !inconsistent && !this.funcsMatch(a, b)) inconsistent = true;
+    a.unexpected = b.unexpected = unexpected;
+    a.inconsistent = b.inconsistent = inconsistent;
+    return true;
+  }
+
+  /** pahole `funcs__match`. */
+  private funcsMatch(a: SavedFunc, b: SavedFunc): boolean {
+    if (a.params.length !== b.params.length) return false;
+    if (!this.typesMatch(a.ret, b.ret)) return false;
+    for (let i = 1; i < a.params.length; i += 2) if (!this.typesMatch(a.params[i]!, b.params[i]!)) return false;
+    return true;
+  }
+
+  /** pahole `fwd__kind`. */
+  private fwdKind(info: number): number {
+    const k = kindOf(info);
+    if (k === Kind.FWD) return kflagOf(info) ? Kind.UNION : Kind.STRUCT;
+    return k;
+  }
+
+  private namesMatch(n1: number, n2: number): boolean {
+    if (n1 === n2) return true;
+    const [a, as, ae] = this.raw.strSpan(n1);
+    const [b, bs, be] = this.raw.strSpan(n2);
+    if (ae - as !== be - bs) return false;
+    for (let i = 0; i < ae - as; i++) if (a[as + i] !== b[bs + i]) return false;
+    return true;
+  }
+
+  /**
+   * pahole `types__match`, loose on purpose (names only for structs, const ignored),
+   * including its quirk of comparing a nested prototype's return type once per
+   * parameter instead of the parameters.
+   */
+  private typesMatch(id1: number, id2: number): boolean {
+    for (let guard = 0; guard < 1 << 20; guard++) {
+      if (id1 === id2) return true;
+      if (!id1 || !id2) return id1 === id2;
+      const [w1, o1] = this.raw.record(id1);
+      const [w2, o2] = this.raw.record(id2);
+      const k1 = this.fwdKind(w1[o1 + 1]!);
+      const k2 = this.fwdKind(w2[o2 + 1]!);
+      if (k1 !== k2) {
+        if (k1 === Kind.CONST) {
+          id1 = w1[o1 + 2]!;
+          continue;
+        }
+        if (k2 === Kind.CONST) {
+          id2 = w2[o2 + 2]!;
+          continue;
+        }
+        return false;
+      }
+      switch (k1) {
+        case Kind.INT:
+          if (w1[o1 + 2] !== w2[o2 + 2]) return false;
+          if (w1[o1 + 3] !== w2[o2 + 3]) return false;
+          return this.namesMatch(w1[o1]!, w2[o2]!);
+        case Kind.FLOAT:
+          if (w1[o1 + 2] !== w2[o2 + 2]) return false;
+          return this.namesMatch(w1[o1]!, w2[o2]!);
+        case Kind.TYPEDEF:
+        case Kind.STRUCT:
+        case Kind.UNION:
+        case Kind.ENUM:
+        case Kind.ENUM64:
+          return this.namesMatch(w1[o1]!, w2[o2]!);
+        case Kind.PTR:
+        case Kind.VOLATILE:
+        case Kind.CONST:
+        case Kind.RESTRICT:
+        case Kind.TYPE_TAG:
+          id1 = w1[o1 + 2]!;
+          id2 = w2[o2 + 2]!;
+          break;
+        case Kind.ARRAY:
+          if (w1[o1 + 5] !== w2[o2 + 5]) return false;
+          id1 = w1[o1 + 3]!;
+          id2 = w2[o2 + 3]!;
+          break;
+        case Kind.FUNC_PROTO: {
+          const vlen = vlenOf(w1[o1 + 1]!);
+          if (vlen !== vlenOf(w2[o2 + 1]!)) return false;
+          const r1 = w1[o1 + 2]!;
+          const r2 = w2[o2 + 2]!;
+          if (!this.typesMatch(r1, r2)) return false;
+          for (let i = 0; i < vlen; i++) if (!this.typesMatch(r1, r2)) return false;
+          return true;
+        }
+        default:
+          return false;
+      }
+    }
+    return false;
+  }
+
+  /** pahole `btf_encoder__add_func`: FUNC_PROTO, FUNC, kfunc and annotation DECL_TAGs. */
+  private addFunc(s: SavedFunc): void {
+    const raw = this.raw;
+    const funcs = this.opts.functions;
+    const e = funcs.entries[s.entry]!;
+    raw.add(0, mkInfo(Kind.FUNC_PROTO, 0, 0), s.ret);
+    for (let i = 0; i < s.params.length; i += 2) raw.addElem(s.params[i]!, s.params[i + 1]!);
+    const protoId = raw.typeCount - 1;
+    const name = this.byPrefix[s.entry] ? e.name.slice(0, e.prefixlen) : e.name;
+    if (name === "") throw new BtfError("INVALID", `error: failed to encode function '': invalid func`);
+    const fnId = raw.add(raw.addStr(name), mkInfo(Kind.FUNC, 0, 0), protoId);
+    const kf = funcs.kfuncFlags[s.entry]!;
+    if (kf >= 0 && this.opts.features.declTagKfuncs && this.opts.features.declTag) {
+      raw.add(raw.addStr("bpf_kfunc"), mkInfo(Kind.DECL_TAG, 0, 0), fnId, 0xffffffff);
+      if (kf & KF_FASTCALL) raw.add(raw.addStr("bpf_fastcall"), mkInfo(Kind.DECL_TAG, 0, 0), fnId, 0xffffffff);
+    }
+    for (let i = 0; i < s.annots.length; i += 2) raw.add(s.annots[i]!, mkInfo(Kind.DECL_TAG, 0, 0), fnId, s.annots[i + 1]! >>> 0);
+  }
+
+  /** pahole `btf_encoder__add_datasec`: entries sorted by offset, size up to the last one's end. */
+  private addDatasec(name: string, l: number[]): void {
+    const raw = this.raw;
+    const n = l.length / 3;
+    const idx: number[] = [];
+    for (let i = 0; i < n; i++) idx.push(i);
+    // qsort with `av->offset - bv->offset` as an int.
+    msort(idx, (a, b) => (l[3 * a + 1]! - l[3 * b + 1]!) | 0);
+    const last = idx[n - 1]!;
+    const size = (l[3 * last + 1]! + l[3 * last + 2]!) >>> 0;
+    if (name === "") throw new BtfError("INVALID", "DATASEC (anon) Error emitting BTF type");
+    raw.add(raw.addStr(name), mkInfo(Kind.DATASEC, 0, 0), size);
+    for (const i of idx) raw.addElem(l[3 * i]!, l[3 * i + 1]!, l[3 * i + 2]!);
+  }
+}

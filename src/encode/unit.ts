@@ -1,0 +1,480 @@
+/**
+ * One loaded CU encoded the way pahole 1.30's `btf_encoder__encode_cu` does, into a
+ * {@link Fragment}: BTF records whose type ids and names are still local to the CU.
+ *
+ * A fragment can be made on any thread; {@link ./merge.ts} appends fragments in CU
+ * order to the one BTF, which fixes every id (`type_id_off + k`) and string offset.
+ * What a CU cannot know alone is left symbolic:
+ * - type ids: the k-th table type ({@link REF_REC} records, the array index type,
+ *   pahole's `type_id_off + 0` for members of unresolved type) — see the REF_* codes;
+ * - strings: numbered in first-use order, which is the order libbpf's `btf__add_str`
+ *   meets them, so adding them to the global set in that order gives pahole's string
+ *   section;
+ * - the synthetic `int` pahole appends after a CU's types when no earlier CU had an
+ *   `int` to index arrays with.
+ * @module
+ */
+import { BtfError } from "../internal/errors.js";
+import { DW_ATE, DW_TAG } from "../dwarf/constants.js";
+import { Kind, kindOf, mkInfo, vlenOf, INT_BOOL, INT_SIGNED } from "../btf/kinds.js";
+import { typeIdFields } from "../btf/builder.js";
+import {
+  type CuLoader, F_ARTIFICIAL, F_DECL, F_EXTERNAL, F_FN_UNEXPECTED, F_GLOBAL_SCOPE, F_TOPLEVEL, F_UNSPEC_PARMS,
+} from "./loader.js";
+import type { EncodeFeatures } from "./features.js";
+import { filteredVariableName, sectionOf, validBtfName, type ElfFunctions, type ObjectSymbols, type SectionInfo } from "./elf-info.js";
+
+/** Type-id field codes in a fragment: 1..REF_REC-1 is table index k (`type_id_off + k`). */
+export const REF_REC = 0x40000000;
+/** The array index type (resolved at merge time). */
+export const REF_INDEX = 0x80000000;
+/** `type_id_off + 0` (pahole's id for a member whose type it could not resolve). */
+export const REF_OFF0 = 0xc0000000;
+
+/** Function-state flags in a fragment. */
+export const FN_UNEXPECTED_REG = 1;
+/** The ELF symbol was found by prefix (`foo` -> `foo.isra.0`): pahole names it `foo`. */
+export const FN_BY_PREFIX = 2;
+
+/** One CU's encoding, with CU-local ids and strings (transferable between threads). */
+export interface Fragment {
+  /** Records (native-order words); names are local string numbers + 1, type ids REF_* codes. */
+  words: Uint32Array;
+  /** Word offset of each record. */
+  offs: Uint32Array;
+  /** Word indices of the name fields (local string number + 1, or 0). */
+  nameFields: Uint32Array;
+  /** Word indices of the type-id fields (REF_* codes). */
+  typeFields: Uint32Array;
+  /** Hash (libbpf `str_hash`) of each local string. */
+  strHashes: Uint32Array;
+  /** Records made from the CU's types table (they come before the synthetic int). */
+  tableRecs: number;
+  /** The local strings, UTF-8, each followed by a NUL. */
+  strBytes: Uint8Array;
+  /** Number of local strings. */
+  nrStrs: number;
+  /** Local strings first used before the synthetic int would be added. */
+  strsBeforeInt: number;
+  /** Types-table index of the first base type named `int`, or -1. */
+  intId: number;
+  /** Entries of the types table, void included (pahole `nr_entries`). */
+  nrEntries: number;
+  /** The CU has an array type (pahole `need_index_type`). */
+  hasArray: boolean;
+  /** Saved functions: ELF entry, flags, return type, [param start, count), [annotation start, count). */
+  fnEntry: Int32Array;
+  fnFlags: Int32Array;
+  fnRet: Uint32Array;
+  fnParams: Int32Array;
+  fnAnnots: Int32Array;
+  /** Parameters: name (local string + 1) and type (REF code). */
+  parName: Int32Array;
+  parType: Uint32Array;
+  /** Annotations: value (local string + 1) and component index. */
+  annValue: Int32Array;
+  annComp: Int32Array;
+  /** Variables: [VAR record, section index, offset, size] per variable. */
+  vars: Uint32Array;
+}
+
+/** What encoding a CU needs besides the CU. */
+export interface UnitContext {
+  features: EncodeFeatures;
+  functions: ElfFunctions;
+  sections: readonly SectionInfo[];
+  objects: ObjectSymbols;
+}
+
+const enc = new TextEncoder();
+
+class Growable {
+  a: Uint32Array;
+  n = 0;
+  constructor(cap: number) {
+    this.a = new Uint32Array(cap);
+  }
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Uint32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v >>> 0;
+  }
+  slice(): Uint32Array {
+    return this.a.slice(0, this.n);
+  }
+}
+
+const fail = (msg: string): never => {
+  throw new BtfError("INVALID", msg);
+};
+
+/**
+ * Encode the CU in `cu` (loaded) into a fragment.
+ * @throws {BtfError} INVALID / UNSUPPORTED where pahole fails to encode (a type
+ *   libbpf rejects, a DWARF tag BTF cannot express).
+ */
+export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
+  const f = ctx.features;
+  const words = new Growable(1024);
+  const offs = new Growable(256);
+  const strIndex = new Map<string, number>();
+  const strList: string[] = [];
+  const str = (s: string | undefined): number => {
+    if (s === undefined || s === "") return 0;
+    let i = strIndex.get(s);
+    if (i === undefined) {
+      i = strList.push(s);
+      strIndex.set(s, i);
+    }
+    return i;
+  };
+  const begin = (nameIdx: number, info: number, third: number): number => {
+    const o = words.n;
+    offs.push(o);
+    words.push(nameIdx);
+    words.push(info);
+    words.push(third);
+    return o;
+  };
+  const bumpVlen = (o: number, kflag = false): void => {
+    const info = words.a[o + 1]!;
+    if ((info & 0xffff) === 0xffff) fail(`[${offs.n}] too many members (vlen would exceed 65535)`);
+    words.a[o + 1] = ((info + 1) | (kflag ? 0x80000000 : 0)) >>> 0;
+  };
+  const tref = (k: number): number => k; // table index k: type_id_off + k (0 stays void)
+  const needName = (s: string | undefined, what: string): string => {
+    if (s === undefined || s === "") fail(`[${offs.n + 1}] ${what} (anon) Error emitting BTF type`);
+    return s!;
+  };
+
+  let hasArray = false;
+  let intId = -1;
+  const types = cu.types;
+  const nrEntries = types.n;
+  // ---- the types table, in order ----
+  for (let k = 1; k < types.n; k++) {
+    const t = types.a[k]!;
+    const tag = cu.tag[t]!;
+    const ty = cu.type[t]!;
+    const name = cu.names[t];
+    switch (tag) {
+      case DW_TAG.base_type: {
+        if (intId < 0 && name === "int") intId = k;
+        const bitSize = (cu.n1[t]! * 8) & 0xffff;
+        const encoding = cu.n2[t]!;
+        const signed = encoding === DW_ATE.signed || encoding === DW_ATE.signed_char;
+        const isBool = encoding === DW_ATE.boolean;
+        let nm = name;
+        if (!signed && !isBool && f.float && (encoding === DW_ATE.float || encoding === DW_ATE.complex_float || encoding === DW_ATE.imaginary_float)) {
+          if (encoding !== DW_ATE.float) throw new BtfError("UNSUPPORTED", `${name ?? "(anon)"}: complex, interval and imaginary float types are not supported (pahole fails here too)`);
+          const size = (bitSize + 7) >>> 3;
+          const n = str(needName(nm, "FLOAT"));
+          if (![2, 4, 8, 12, 16].includes(size)) fail(`[${offs.n + 1}] FLOAT ${nm} Error emitting BTF type (size ${size})`);
+          begin(n, mkInfo(Kind.FLOAT, 0, 0), size);
+          break;
+        }
+        let size = (bitSize + 7) >>> 3;
+        if (!size || size & (size - 1) || size > 16) {
+          nm = "__SANITIZED_FAKE_INT__";
+          size = 4;
+        }
+        const n = str(needName(nm, "INT"));
+        begin(n, mkInfo(Kind.INT, 0, 0), size);
+        words.push(((signed ? INT_SIGNED : isBool ? INT_BOOL : 0) << 24) | (size * 8));
+        break;
+      }
+      case DW_TAG.const_type:
+        begin(0, mkInfo(Kind.CONST, 0, 0), tref(ty));
+        break;
+      case DW_TAG.pointer_type:
+        begin(0, mkInfo(Kind.PTR, 0, 0), tref(ty));
+        break;
+      case DW_TAG.restrict_type:
+        begin(0, mkInfo(Kind.RESTRICT, 0, 0), tref(ty));
+        break;
+      case DW_TAG.volatile_type:
+        begin(0, mkInfo(Kind.VOLATILE, 0, 0), tref(ty));
+        break;
+      case DW_TAG.typedef:
+        begin(str(needName(name, "TYPEDEF")), mkInfo(Kind.TYPEDEF, 0, 0), tref(ty));
+        break;
+      case DW_TAG.LLVM_annotation:
+        begin(str(needName(name, "TYPE_TAG")), mkInfo(Kind.TYPE_TAG, 0, 0), tref(ty));
+        break;
+      case DW_TAG.structure_type:
+      case DW_TAG.union_type:
+      case DW_TAG.class_type: {
+        const isUnion = tag === DW_TAG.union_type;
+        if (cu.flags[t]! & F_DECL) {
+          begin(str(needName(name, "FWD")), mkInfo(Kind.FWD, 0, isUnion), 0);
+          break;
+        }
+        const o = begin(str(name), mkInfo(isUnion ? Kind.UNION : Kind.STRUCT, 0, 0), cu.n1[t]!);
+        const s = cu.kidStart[t]!;
+        const n = cu.kidCount[t]!;
+        for (let i = 0; i < n; i++) {
+          const m = cu.kids.a[s + i]!;
+          if (cu.tag[m] !== DW_TAG.member) continue;
+          const bitOff = cu.memberBitOffset(m);
+          const bitSize = cu.n4[m]!;
+          const mt = cu.type[m]!;
+          const isBitfield = bitSize !== 0 || bitOff % 8 !== 0;
+          if ((isBitfield && (bitSize === 0 || bitSize > 255 || bitOff > 0xffffff)) || (isUnion && bitOff !== 0))
+            fail(`[${offs.n}] ${isUnion ? "UNION" : "STRUCT"} ${name ?? "(anon)"}'s field '${cu.names[m] ?? ""}' offset=${bitOff} bit_size=${bitSize} Error emitting field`);
+          const mn = str(cu.names[m]);
+          words.push(mn);
+          words.push(mt === 0 ? REF_OFF0 : mt);
+          words.push((bitOff | (bitSize << 24)) >>> 0);
+          bumpVlen(o, isBitfield);
+        }
+        break;
+      }
+      case DW_TAG.array_type:
+        hasArray = true;
+        begin(0, mkInfo(Kind.ARRAY, 0, 0), 0);
+        words.push(tref(ty));
+        words.push(REF_INDEX);
+        words.push(cu.n1[t]!);
+        break;
+      case DW_TAG.enumeration_type: {
+        const bits = cu.n1[t]!;
+        const size = Math.ceil(bits / 8);
+        if (!size || size & (size - 1) || size > 8) fail(`[${offs.n + 1}] ENUM ${name ?? "(anon)"} size=${size} Error emitting BTF type`);
+        const is32 = size <= 4 || !f.enum64;
+        const o = is32 ? begin(str(name), mkInfo(Kind.ENUM, 0, 0), size) : begin(str(name), mkInfo(Kind.ENUM64, 0, cu.enumIsSigned(t)), size);
+        const s = cu.kidStart[t]!;
+        const n = cu.kidCount[t]!;
+        for (let i = 0; i < n; i++) {
+          const e = cu.kids.a[s + i]!;
+          const lo = cu.n1[e]!;
+          const hi = cu.n2[e]!;
+          const en = cu.names[e];
+          if (!f.enum64) {
+            str(needName(en, "enum value"));
+            words.push(str(en));
+            words.push(lo);
+            bumpVlen(o);
+          } else if (bits <= 32) {
+            // btf__add_enum_value takes an s64 in [INT_MIN, UINT_MAX]; a negative value sets kflag.
+            const neg = hi >= 0x80000000;
+            if (neg ? !(hi === 0xffffffff && lo >= 0x80000000) : hi !== 0)
+              fail(`\t${en} val=${hi * 4294967296 + lo} Error emitting BTF enum value`);
+            words.push(str(needName(en, "enum value")));
+            words.push(lo);
+            bumpVlen(o, neg);
+          } else {
+            words.push(str(needName(en, "enum64 value")));
+            words.push(lo);
+            words.push(hi);
+            bumpVlen(o);
+          }
+        }
+        break;
+      }
+      case DW_TAG.subroutine_type: {
+        const o = begin(0, mkInfo(Kind.FUNC_PROTO, 0, 0), tref(ty));
+        const s = cu.kidStart[t]!;
+        const n = cu.kidCount[t]!;
+        for (let i = 0; i < n; i++) {
+          const p = cu.kids.a[s + i]!;
+          words.push(str(cu.names[p]));
+          words.push(tref(cu.type[p]!));
+          bumpVlen(o);
+        }
+        if (cu.flags[t]! & F_UNSPEC_PARMS) {
+          words.push(0);
+          words.push(0);
+          bumpVlen(o);
+        }
+        break;
+      }
+      case DW_TAG.unspecified_type:
+        break; // not encoded: references to it keep their id, as in pahole
+      default:
+        throw new BtfError("UNSUPPORTED", `unsupported DW_TAG 0x${tag.toString(16)} at DIE 0x${(cu.die[t]! - cu.unit.base).toString(16)}: BTF cannot express it (pahole fails here too)`, { offset: cu.die[t]! - cu.unit.base, section: cu.unit.section });
+    }
+  }
+  const tableRecs = offs.n;
+  const strsBeforeInt = strList.length;
+  // (The synthetic "int", when needed, goes here at merge time.)
+
+  // ---- decl tags of structs, unions and typedefs ----
+  for (let k = 1; k < types.n; k++) {
+    const t = types.a[k]!;
+    const tag = cu.tag[t]!;
+    if (tag !== DW_TAG.structure_type && tag !== DW_TAG.union_type && tag !== DW_TAG.typedef) continue;
+    for (let a = cu.annHead[t]!; a >= 0; a = cu.annNext.a[a]!) {
+      begin(str(needName(cu.annValue[a], "DECL_TAG")), mkInfo(Kind.DECL_TAG, 0, 0), tref(k));
+      words.push(cu.annComp.a[a]!);
+    }
+  }
+
+  // ---- functions: saved for the end ----
+  const fnEntry = new Growable(64);
+  const fnFlags = new Growable(64);
+  const fnRet = new Growable(64);
+  const fnParams = new Growable(128);
+  const fnAnnots = new Growable(128);
+  const parName = new Growable(256);
+  const parType = new Growable(256);
+  const annValue = new Growable(16);
+  const annComp = new Growable(16);
+  const funcs = ctx.functions;
+  const nFuncSyms = funcs.entries.length;
+  for (let i = 0; i < cu.funcs.n; i++) {
+    const fn = cu.funcs.a[i]!;
+    const fl = cu.flags[fn]!;
+    if (fl & F_DECL) continue;
+    const s = cu.kidStart[fn]!;
+    const n = cu.kidCount[fn]!;
+    let named = true;
+    for (let k = 0; k < n; k++) if (cu.names[cu.kids.a[s + k]!] === undefined) named = false;
+    if (!named) continue;
+    let entry = -1;
+    let flags = 0;
+    if (nFuncSyms) {
+      const name = cu.names[fn];
+      if (name === undefined) continue;
+      entry = funcs.findExact(name);
+      if (entry < 0 && funcs.suffixCount && f.optimizedFunc) {
+        entry = funcs.findPrefix(name);
+        if (entry >= 0) flags |= FN_BY_PREFIX;
+      }
+    } else if (!(fl & F_EXTERNAL)) continue;
+    if (entry < 0) continue;
+    if (fl & F_FN_UNEXPECTED) flags |= FN_UNEXPECTED_REG;
+    fnEntry.push(entry);
+    fnFlags.push(flags);
+    const rt = cu.type[fn]!;
+    fnRet.push(rt);
+    fnParams.push(parName.n);
+    for (let k = 0; k < n; k++) {
+      const p = cu.kids.a[s + k]!;
+      parName.push(str(cu.names[p]));
+      parType.push(cu.type[p]!);
+    }
+    if (fl & F_UNSPEC_PARMS) {
+      parName.push(0);
+      parType.push(0);
+    }
+    fnParams.push(parName.n - fnParams.a[fnParams.n - 1]!);
+    fnAnnots.push(annValue.n);
+    for (let a = cu.annHead[fn]!; a >= 0; a = cu.annNext.a[a]!) {
+      annValue.push(str(cu.annValue[a] ?? ""));
+      annComp.push(cu.annComp.a[a]!);
+    }
+    fnAnnots.push(annValue.n - fnAnnots.a[fnAnnots.n - 1]!);
+  }
+
+  // ---- variables ----
+  const vars = new Growable(16);
+  if (f.var || f.globalVar) encodeVariables(cu, ctx, begin, words, offs, str, vars);
+
+  // ---- strings, and where the merge must patch names and ids ----
+  const strBytes = enc.encode(strList.length ? strList.join("\0") + "\0" : "");
+  const strHashes = new Uint32Array(strList.length);
+  for (let i = 0, pos = 0; i < strList.length; i++) {
+    let h = 0;
+    for (; strBytes[pos] !== 0; pos++) h = (Math.imul(h, 31) + strBytes[pos]!) | 0;
+    strHashes[i] = h >>> 0;
+    pos++;
+  }
+  const w = words.a;
+  const nameFields = new Growable(offs.n * 2);
+  const typeFields = new Growable(offs.n * 2);
+  const tmp: number[] = [];
+  for (let j = 0; j < offs.n; j++) {
+    const o = offs.a[j]!;
+    nameFields.push(o);
+    const info = w[o + 1]!;
+    const kind = kindOf(info);
+    const vlen = vlenOf(info);
+    if (kind === Kind.STRUCT || kind === Kind.UNION || kind === Kind.ENUM64) for (let i = 0; i < vlen; i++) nameFields.push(o + 3 + 3 * i);
+    else if (kind === Kind.ENUM || kind === Kind.FUNC_PROTO) for (let i = 0; i < vlen; i++) nameFields.push(o + 3 + 2 * i);
+    for (const k of typeIdFields(w, o, tmp)) typeFields.push(k);
+  }
+  return {
+    words: words.slice(),
+    offs: offs.slice(),
+    nameFields: nameFields.slice(),
+    typeFields: typeFields.slice(),
+    strHashes,
+    tableRecs,
+    strBytes,
+    nrStrs: strList.length,
+    strsBeforeInt,
+    intId,
+    nrEntries,
+    hasArray,
+    fnEntry: Int32Array.from(fnEntry.slice()),
+    fnFlags: Int32Array.from(fnFlags.slice()),
+    fnRet: fnRet.slice(),
+    fnParams: Int32Array.from(fnParams.slice()),
+    fnAnnots: Int32Array.from(fnAnnots.slice()),
+    parName: Int32Array.from(parName.slice()),
+    parType: parType.slice(),
+    annValue: Int32Array.from(annValue.slice()),
+    annComp: Int32Array.from(annComp.slice()),
+    vars: vars.slice(),
+  };
+}
+
+/** pahole `btf_encoder__encode_cu_variables`. */
+function encodeVariables(
+  cu: CuLoader,
+  ctx: UnitContext,
+  begin: (n: number, info: number, third: number) => number,
+  words: Growable,
+  offs: Growable,
+  str: (s: string | undefined) => number,
+  vars: Growable,
+): void {
+  const secs = ctx.sections;
+  const force = ctx.features.encodeForce;
+  for (let i = 0; i < cu.tags.n; i++) {
+    let v = cu.tags.a[i]!;
+    if (cu.tag[v] !== DW_TAG.variable) continue;
+    const fl = cu.flags[v]!;
+    const spec = cu.link[v]!;
+    if (fl & F_DECL && spec < 0) continue;
+    if (!(fl & F_TOPLEVEL) || fl & F_ARTIFICIAL || !(fl & F_GLOBAL_SCOPE)) continue;
+    let addr = (BigInt(cu.n1[v]!) << 32n) | BigInt(cu.n2[v]!);
+    const shndx = sectionOf(secs, addr);
+    if (!shndx || shndx >= secs.length || !secs[shndx]!.include) continue;
+    addr -= secs[shndx]!.addr;
+    if (spec >= 0) v = spec;
+    const name = cu.names[v];
+    if (name === undefined) continue;
+    if (filteredVariableName(name)) continue;
+    if (addr === 0n && !ctx.objects.has(name, shndx)) continue;
+    if (!validBtfName(name)) {
+      if (force) continue;
+      throw new BtfError("INVALID", `found invalid variable name when encoding btf (sym: '${name}'); use --features with encode_force to skip such variables`);
+    }
+    const ty = cu.type[v]!;
+    if (ty === 0) {
+      if (force) continue;
+      throw new BtfError("INVALID", `found variable '${name}' that has void type`);
+    }
+    const target = cu.typeEntry(ty);
+    const size = target < 0 ? -1 : cu.tagSize(target);
+    if (size === 0 || size < 0 || size > 0xffffffff) continue;
+    if (addr > 0xffffffffn) continue;
+    const j = offs.n;
+    begin(str(name), mkInfo(Kind.VAR, 0, 0), ty);
+    words.push(cu.flags[v]! & F_EXTERNAL ? 1 : 0);
+    for (let a = cu.annHead[v]!; a >= 0; a = cu.annNext.a[a]!) {
+      const value = cu.annValue[a];
+      if (!value) throw new BtfError("INVALID", `DECL_TAG (anon) Error emitting BTF type`);
+      begin(str(value), mkInfo(Kind.DECL_TAG, 0, 0), REF_REC | j);
+      words.push(cu.annComp.a[a]!);
+    }
+    vars.push(j);
+    vars.push(shndx);
+    vars.push(Number(addr));
+    vars.push(size);
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * `encodeFile`: DWARF -> BTF (src/encode) for a file on disk, with the compilation
+ * units spread over worker threads.
+ *
+ * - Only the sections the encoder reads are loaded (src/io/elf-sparse.ts): the DWARF
+ *   it uses, `.symtab`/`.strtab`, `.BTF_ids`, and for ET_REL files the relocations
+ *   of those DWARF sections. A 590 MB debug vmlinux costs about 220 MB of memory.
+ * - The main thread resolves what must be done once (relocation, decompression, the
+ *   ELF function table) and shares the DWARF bytes with the workers (no copy for a
+ *   linked file: workers see the file buffer itself).
+ * - Workers encode consecutive batches of CUs into fragments (src/encode/unit.ts);
+ *   the main thread appends them strictly in CU order, so the output does not depend
+ *   on the number of threads. At most `2 × jobs` batches are in flight, which bounds
+ *   memory as pahole's decode tickets do.
+ * @module
+ */
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { availableParallelism } from "node:os";
+import { BtfError, isBtfError, type BtfErrorCode } from "../internal/errors.js";
+import type { Btf } from "../btf/btf.js";
+import { ElfFile, type ElfSection } from "../elf/elf.js";
+import { DwarfFile, type DwarfSectionName, type DwarfUnit } from "../dwarf/dwarf.js";
+import { dwarfFromElf } from "../dwarf/elf-dwarf.js";
+import { compileUnits, elfContext, encodeOne, finishBtf, finishDedup, resolveFeatures, type EncodeOptions } from "../encode/index.js";
+import { Assembler } from "../encode/merge.js";
+import { CuLoader } from "../encode/loader.js";
+import { ElfFunctions, ObjectSymbols, type SectionInfo } from "../encode/elf-info.js";
+import type { EncodeFeatures } from "../encode/features.js";
+import type { Fragment, UnitContext } from "../encode/unit.js";
+import { readElfSections } from "./elf-sparse.js";
+
+/** Options of {@link encodeFile}. */
+export interface EncodeFileOptions extends EncodeOptions {
+  /** Worker threads (default 1: everything on the calling thread). */
+  jobs?: number;
+  /**
+   * When given, receives milliseconds per phase: `read`, `setup`, `units` (wall time
+   * until every CU is appended), `append` (main-thread time appending), `workers`
+   * (summed worker busy time), `finish` (saved functions, DATASECs), `dedup`.
+   */
+  timings?: Record<string, number>;
+}
+
+/** The DWARF sections the encoder reads. */
+const DWARF_SECTIONS: DwarfSectionName[] = [".debug_info", ".debug_abbrev", ".debug_str", ".debug_line_str", ".debug_str_offsets", ".debug_addr", ".debug_loclists", ".debug_loc"];
+const WANTED = new Set<string>(DWARF_SECTIONS);
+
+/** `readElfSections` filter: what the encoder needs. */
+export function wantForEncode(s: ElfSection, elf: ElfFile): boolean {
+  const name = s.name;
+  if (WANTED.has(name) || (name.startsWith(".zdebug_") && WANTED.has("." + name.slice(2)))) return true;
+  if (name === ".BTF_ids") return true;
+  if (s.type === 2 /* SYMTAB */ || s.type === 3 /* STRTAB */ || s.type === 18 /* SYMTAB_SHNDX */) return true;
+  if (elf.type !== 1 /* ET_REL */) return false;
+  if (name.startsWith(".rela.") || name.startsWith(".rel.")) {
+    const target = name.slice(name.indexOf(".", 1));
+    return WANTED.has(target);
+  }
+  return false;
+}
+
+/** A shared view of section bytes. */
+interface SharedView {
+  buffer: SharedArrayBuffer;
+  offset: number;
+  length: number;
+}
+
+interface WorkerInit {
+  kind: "btfkit-encode";
+  sections: Partial<Record<DwarfSectionName, SharedView>>;
+  littleEndian: boolean;
+  machine: number;
+  features: EncodeFeatures;
+  functions: { names: string[]; prefixlens: number[]; suffixCount: number };
+  sectionInfos: SectionInfo[];
+  objects: string[];
+}
+
+interface WorkRequest {
+  batch: number;
+  from: number;
+  to: number;
+}
+
+type WorkReply = { batch: number; frags: Fragment[]; busy: number } | { batch: number; error: { code: BtfErrorCode | "INTERNAL"; message: string; offset?: number; section?: string; typeId?: number } };
+
+/**
+ * Encode the ELF file at `path` (vmlinux, .ko, .o) as pahole 1.30 does; with
+ * `jobs > 1` the CUs are decoded on worker threads. The result is the same for every
+ * `jobs`.
+ * @throws {BtfError} IO, NOT_FOUND (no DWARF, no .symtab), MALFORMED, INVALID, UNSUPPORTED.
+ */
+export async function encodeFile(path: string, opts: EncodeFileOptions = {}): Promise<Btf> {
+  const features = resolveFeatures(opts.features);
+  const jobs = Math.max(1, Math.floor(opts.jobs ?? 1));
+  const tm = opts.timings;
+  let t0 = performance.now();
+  const lap = (name: string): void => {
+    const t = performance.now();
+    if (tm) tm[name] = (tm[name] ?? 0) + (t - t0);
+    t0 = t;
+  };
+  const bytes = await readElfSections(path, wantForEncode, { shared: jobs > 1 });
+  lap("read");
+  const elf = new ElfFile(bytes);
+  const ectx = elfContext(elf, features);
+  const dwarf = dwarfFromElf(elf, { layout: "libdwfl" });
+  const units = compileUnits(dwarf);
+  const asm = new Assembler({ base: opts.base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections });
+  const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
+  const finish = (): Btf => {
+    lap("units");
+    const pre = finishBtf(asm, { ...opts, dedup: false });
+    lap("finish");
+    if (opts.dedup === false || (!opts.base && pre.nrTypes === 0)) return pre;
+    const out = finishDedup(pre);
+    lap("dedup");
+    return out;
+  };
+  if (jobs === 1 || units.length < 2) {
+    lap("setup");
+    const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
+    let append = 0;
+    for (let i = 0; i < units.length; i++) {
+      const f = encodeOne(loader, units[i]!, uctx);
+      const ta = performance.now();
+      asm.add(f);
+      append += performance.now() - ta;
+      opts.onProgress?.(i + 1, units.length);
+    }
+    if (tm) tm.append = (tm.append ?? 0) + append;
+    return finish();
+  }
+  const init: WorkerInit = {
+    kind: "btfkit-encode",
+    sections: shareSections(dwarf),
+    littleEndian: elf.littleEndian,
+    machine: elf.machine,
+    features,
+    functions: { names: ectx.functions.entries.map((e) => e.name), prefixlens: ectx.functions.entries.map((e) => e.prefixlen), suffixCount: ectx.functions.suffixCount },
+    sectionInfos: ectx.sections,
+    objects: ectx.objects.keys(),
+  };
+  lap("setup");
+  await runWorkers(init, units, Math.min(jobs, units.length), asm, opts.onProgress, tm);
+  return finish();
+}
+
+/** The DWARF sections as shared memory (views of the file buffer when possible). */
+function shareSections(dwarf: DwarfFile): WorkerInit["sections"] {
+  const out: WorkerInit["sections"] = {};
+  for (const name of DWARF_SECTIONS) {
+    const d = dwarf.sectionData(name);
+    if (!d) continue;
+    if (d.buffer instanceof SharedArrayBuffer) {
+      out[name] = { buffer: d.buffer, offset: d.byteOffset, length: d.length };
+    } else {
+      const sab = new SharedArrayBuffer(d.length);
+      new Uint8Array(sab).set(d);
+      out[name] = { buffer: sab, offset: 0, length: d.length };
+    }
+  }
+  return out;
+}
+
+/** Batches of consecutive units of about `target` bytes of `.debug_info` each. */
+function batches(units: readonly DwarfUnit[], target: number): [number, number][] {
+  const out: [number, number][] = [];
+  let start = 0;
+  let acc = 0;
+  for (let i = 0; i < units.length; i++) {
+    acc += units[i]!.end - units[i]!.sectionOffset;
+    if (acc >= target || i === units.length - 1) {
+      out.push([start, i + 1]);
+      start = i + 1;
+      acc = 0;
+    }
+  }
+  return out;
+}
+
+function runWorkers(init: WorkerInit, units: readonly DwarfUnit[], jobs: number, asm: Assembler, onProgress?: (done: number, total: number) => void, tm?: Record<string, number>): Promise<void> {
+  const total = units.reduce((s, u) => s + (u.end - u.sectionOffset), 0);
+  // Enough batches to keep the workers busy to the end, not so many that messages dominate.
+  const plan = batches(units, Math.max(64 * 1024, Math.min(2 * 1024 * 1024, Math.floor(total / (jobs * 16)))));
+  const inflightMax = 2 * jobs;
+  return new Promise<void>((resolve, reject) => {
+    const workers: Worker[] = [];
+    const done = new Map<number, WorkReply>();
+    let nextAssign = 0;
+    let nextMerge = 0;
+    let unitsDone = 0;
+    let finished = false;
+    const stop = (err?: unknown): void => {
+      if (finished) return;
+      finished = true;
+      for (const w of workers) void w.terminate();
+      if (err) reject(err);
+      else resolve();
+    };
+    const assign = (w: Worker): boolean => {
+      if (nextAssign >= plan.length || nextAssign - nextMerge >= inflightMax) return false;
+      const [from, to] = plan[nextAssign]!;
+      const req: WorkRequest = { batch: nextAssign++, from, to };
+      w.postMessage(req);
+      return true;
+    };
+    const idle: Worker[] = [];
+    const drain = (): void => {
+      try {
+        for (;;) {
+          const r = done.get(nextMerge);
+          if (!r) break;
+          done.delete(nextMerge);
+          if ("error" in r) {
+            const e = r.error;
+            stop(e.code === "INTERNAL" ? new Error(e.message) : new BtfError(e.code, e.message, { offset: e.offset, section: e.section, typeId: e.typeId }));
+            return;
+          }
+          const ta = performance.now();
+          for (const f of r.frags) {
+            asm.add(f);
+            onProgress?.(++unitsDone, units.length);
+          }
+          if (tm) {
+            tm.append = (tm.append ?? 0) + (performance.now() - ta);
+            tm.workers = (tm.workers ?? 0) + r.busy;
+          }
+          nextMerge++;
+        }
+      } catch (e) {
+        stop(e);
+        return;
+      }
+      if (nextMerge === plan.length) {
+        stop();
+        return;
+      }
+      while (idle.length && assign(idle[idle.length - 1]!)) idle.pop();
+    };
+    for (let i = 0; i < jobs; i++) {
+      const w = new Worker(new URL(import.meta.url), { workerData: init });
+      workers.push(w);
+      w.on("message", (r: WorkReply) => {
+        if (finished) return;
+        done.set(r.batch, r);
+        if (!assign(w)) idle.push(w);
+        drain();
+      });
+      w.on("error", (e) => stop(e));
+      w.on("exit", (code) => {
+        if (!finished && code !== 0) stop(new Error(`encoder worker exited with code ${code}`));
+      });
+      if (!assign(w)) idle.push(w);
+    }
+  });
+}
+
+function workerMain(init: WorkerInit): void {
+  const dwarf = new DwarfFile({
+    littleEndian: init.littleEndian,
+    section: (name) => {
+      const v = init.sections[name];
+      return v ? new Uint8Array(v.buffer, v.offset, v.length) : undefined;
+    },
+  });
+  const units = compileUnits(dwarf);
+  const functions = new ElfFunctions(
+    init.functions.names.map((name, i) => ({ name, prefixlen: init.functions.prefixlens[i]! })),
+    init.functions.suffixCount,
+  );
+  const ctx: UnitContext = { features: init.features, functions, sections: init.sectionInfos, objects: ObjectSymbols.fromKeys(init.objects) };
+  const loader = new CuLoader({ machine: init.machine, littleEndian: init.littleEndian, features: init.features });
+  parentPort!.on("message", (req: WorkRequest) => {
+    let reply: WorkReply;
+    const transfer: ArrayBuffer[] = [];
+    const tb = performance.now();
+    try {
+      const frags: Fragment[] = [];
+      for (let i = req.from; i < req.to; i++) {
+        const f = encodeOne(loader, units[i]!, ctx);
+        frags.push(f);
+        for (const a of [f.words, f.offs, f.strBytes, f.fnEntry, f.fnFlags, f.fnRet, f.fnParams, f.fnAnnots, f.parName, f.parType, f.annValue, f.annComp, f.vars])
+          if (a.buffer instanceof ArrayBuffer && !transfer.includes(a.buffer)) transfer.push(a.buffer);
+      }
+      reply = { batch: req.batch, frags, busy: performance.now() - tb };
+    } catch (e) {
+      transfer.length = 0;
+      reply = isBtfError(e)
+        ? { batch: req.batch, error: { code: e.code, message: e.detail, offset: e.offset, section: e.section, typeId: e.typeId } }
+        : { batch: req.batch, error: { code: "INTERNAL", message: (e as Error)?.message ?? String(e) } };
+    }
+    parentPort!.postMessage(reply, transfer);
+  });
+}
+
+/** A sensible default for `jobs`: the machine's parallelism, at most 8. */
+export function defaultJobs(): number {
+  return Math.max(1, Math.min(8, availableParallelism()));
+}
+
+if (!isMainThread && (workerData as WorkerInit | undefined)?.kind === "btfkit-encode") workerMain(workerData as WorkerInit);
