@@ -27,6 +27,7 @@
 import { BtfError } from "../internal/errors.js";
 import { Btf, type Endian } from "./btf.js";
 import { INT_BOOL, INT_CHAR, INT_SIGNED, Kind, kflagOf, kindOf, mkInfo, recordWords, vlenOf } from "./kinds.js";
+import { forEachStrRef, forEachTypeRef } from "./field-iter.js";
 import { encodeUtf8, StringSet, strHash } from "./strings.js";
 
 /** Largest type id libbpf accepts as a reference (`BTF_MAX_NR_TYPES`). */
@@ -493,64 +494,21 @@ function recordOf(src: Btf, id: number): { w: Uint32Array; o: number; n: number 
   return { w: b.types, o, n };
 }
 
-/** Word indexes of the string fields of a record (libbpf STRS iteration order). */
+/** Word indexes of the string fields of a record, in libbpf's order (see field-iter.ts). */
 function strFields(w: Uint32Array, o: number, out: number[]): number[] {
   out.length = 0;
-  out.push(o);
-  const info = w[o + 1]!;
-  const vlen = vlenOf(info);
-  switch (kindOf(info)) {
-    case Kind.STRUCT:
-    case Kind.UNION:
-    case Kind.ENUM64:
-      for (let i = 0; i < vlen; i++) out.push(o + 3 + 3 * i);
-      break;
-    case Kind.ENUM:
-    case Kind.FUNC_PROTO:
-      for (let i = 0; i < vlen; i++) out.push(o + 3 + 2 * i);
-      break;
-  }
+  forEachStrRef(w, o, (k) => out.push(k));
   return out;
 }
 
 /**
  * Word indexes of the type-id fields of a record, in libbpf 1.5's `btf_field_iter`
- * IDS order. Unlike {@link forEachTypeRef}, a FWD's third word counts (libbpf treats it
- * as a type id, normally 0).
+ * IDS order (see field-iter.ts), collected into `out`.
  * @internal
  */
 export function typeIdFields(w: Uint32Array, o: number, out: number[]): number[] {
   out.length = 0;
-  const info = w[o + 1]!;
-  const vlen = vlenOf(info);
-  switch (kindOf(info)) {
-    case Kind.FWD:
-    case Kind.PTR:
-    case Kind.TYPEDEF:
-    case Kind.VOLATILE:
-    case Kind.CONST:
-    case Kind.RESTRICT:
-    case Kind.FUNC:
-    case Kind.VAR:
-    case Kind.DECL_TAG:
-    case Kind.TYPE_TAG:
-      out.push(o + 2);
-      break;
-    case Kind.ARRAY:
-      out.push(o + 3, o + 4);
-      break;
-    case Kind.STRUCT:
-    case Kind.UNION:
-      for (let i = 0; i < vlen; i++) out.push(o + 4 + 3 * i);
-      break;
-    case Kind.FUNC_PROTO:
-      out.push(o + 2);
-      for (let i = 0; i < vlen; i++) out.push(o + 4 + 2 * i);
-      break;
-    case Kind.DATASEC:
-      for (let i = 0; i < vlen; i++) out.push(o + 3 + 3 * i);
-      break;
-  }
+  forEachTypeRef(w, o, (k) => out.push(k));
   return out;
 }
 

@@ -6,6 +6,7 @@
 import type { Btf } from "../btf/btf.js";
 import { extractBtfBytes, parseIn } from "../btf/load.js";
 import { isBtfError } from "../internal/errors.js";
+import { mapModules } from "./pool.js";
 
 /** One module to process: a display name and a way to get its bytes. */
 export interface ModuleInput {
@@ -60,26 +61,16 @@ export async function checkModule(base: Btf, name: string, bytes: Uint8Array): P
  * ```
  */
 export async function checkModules(base: Btf, inputs: readonly ModuleInput[], opts: CheckOptions = {}): Promise<CheckResult[]> {
-  const out: CheckResult[] = new Array(inputs.length);
-  let next = 0;
-  let done = 0;
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= inputs.length) return;
-      const m = inputs[i]!;
-      let r: CheckResult;
+  return mapModules(
+    inputs,
+    async (m) => {
       try {
-        r = await checkModule(base, m.name, await m.read());
+        return await checkModule(base, m.name, await m.read());
       } catch (e) {
         if (!isBtfError(e)) throw e;
-        r = { name: m.name, ok: false, reason: e.message };
+        return { name: m.name, ok: false, reason: e.message };
       }
-      out[i] = r;
-      done++;
-      opts.onProgress?.({ done, total: inputs.length, name: m.name });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
-  return out;
+    },
+    opts,
+  );
 }

@@ -10,6 +10,7 @@ import { extractBtfBytes, parseIn } from "../btf/load.js";
 import { isBtfError } from "../internal/errors.js";
 import type { ModuleInput, Progress } from "./check.js";
 import { standaloneSize } from "./closure.js";
+import { mapModules } from "./pool.js";
 
 /** How the non-split size was obtained. */
 export type AloneMethod = "closure";
@@ -55,25 +56,18 @@ export async function measureModule(base: Btf, name: string, bytes: Uint8Array):
  * ```
  */
 export async function reportModules(base: Btf, inputs: readonly ModuleInput[], opts: ReportOptions = {}): Promise<ReportResult> {
-  const sizes: (ModuleSize | { name: string; reason: string })[] = new Array(inputs.length);
-  let next = 0;
-  let done = 0;
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= inputs.length) return;
-      const m = inputs[i]!;
+  const sizes = await mapModules<ModuleSize | { name: string; reason: string }>(
+    inputs,
+    async (m) => {
       try {
-        sizes[i] = await measureModule(base, m.name, await m.read());
+        return await measureModule(base, m.name, await m.read());
       } catch (e) {
         if (!isBtfError(e)) throw e;
-        sizes[i] = { name: m.name, reason: e.message };
+        return { name: m.name, reason: e.message };
       }
-      done++;
-      opts.onProgress?.({ done, total: inputs.length, name: m.name });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
+    },
+    opts,
+  );
   const modules = sizes.filter((s): s is ModuleSize => "splitBytes" in s);
   const skipped = sizes.filter((s): s is { name: string; reason: string } => "reason" in s);
   const sum = (f: (m: ModuleSize) => number) => modules.reduce((a, m) => a + f(m), 0);

@@ -64,7 +64,7 @@
 import { BtfError } from "../../internal/errors.js";
 import type { Btf } from "../btf.js";
 import { adoptTypes, findStrBytes, ownsTypes, setStringsDeduped, stringsDeduped, touch } from "../builder.js";
-import { Kind } from "../kinds.js";
+import { Kind, recordWords } from "../kinds.js";
 import { StringSet, strHash } from "../strings.js";
 import { isEquiv, mergeHypot } from "./equiv.js";
 import {
@@ -577,14 +577,14 @@ export function compactTypes(d: DedupState): Compacted {
     }
     meta[mi + M.HYP] = d.startId + keep.length;
     keep.push(id);
-    words += recordLen(w, meta[mi + M.OFF]!);
+    words += recordWords(w[meta[mi + M.OFF]! + 1]!);
   }
   const out = new Uint32Array(words);
   const outOffs = new Uint32Array(keep.length);
   let at = 0;
   for (let i = 0; i < keep.length; i++) {
     const o = meta[4 * keep.ids[i]! + M.OFF]!;
-    const n = recordLen(w, o);
+    const n = recordWords(w[o + 1]!);
     out.set(w.subarray(o, o + n), at);
     outOffs[i] = at;
     at += n;
@@ -592,28 +592,6 @@ export function compactTypes(d: DedupState): Compacted {
   return { words: out, offs: outOffs };
 }
 
-function recordLen(w: Uint32Array, o: number): number {
-  const info = w[o + 1]!;
-  const vlen = vlenOf(info);
-  switch (kindOf(info)) {
-    case K.INT:
-    case K.VAR:
-    case K.DECL_TAG:
-      return 4;
-    case K.ARRAY:
-      return 6;
-    case K.STRUCT:
-    case K.UNION:
-    case K.ENUM64:
-    case K.DATASEC:
-      return 3 + 3 * vlen;
-    case K.ENUM:
-    case K.FUNC_PROTO:
-      return 3 + 2 * vlen;
-    default:
-      return 3;
-  }
-}
 
 /** Rewrite the string offsets of the surviving types through a planned remap (old offset -> new + 1). */
 function applyStringPlan(c: Compacted, remap: Int32Array): void {

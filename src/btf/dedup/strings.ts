@@ -6,6 +6,7 @@
  */
 import { StringSet } from "../strings.js";
 import { K } from "./consts.js";
+import { recordWords } from "../kinds.js";
 
 export interface StringPlan {
   /** The new string section. */
@@ -17,28 +18,6 @@ export interface StringPlan {
   unique: boolean;
 }
 
-/** Words of a record with this `info` (known kinds; 3 for anything else). */
-function recordWords(info: number): number {
-  const vlen = info & 0xffff;
-  switch ((info >>> 24) & 0x1f) {
-    case K.INT:
-    case K.VAR:
-    case K.DECL_TAG:
-      return 4;
-    case K.ARRAY:
-      return 6;
-    case K.STRUCT:
-    case K.UNION:
-    case K.ENUM64:
-    case K.DATASEC:
-      return 3 + 3 * vlen;
-    case K.ENUM:
-    case K.FUNC_PROTO:
-      return 3 + 2 * vlen;
-    default:
-      return 3;
-  }
-}
 
 /**
  * Plan the string pass of non-split BTF whose own records are `w[0, words)` and whose
