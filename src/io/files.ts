@@ -59,7 +59,7 @@ export async function inFile<T>(file: string, fn: () => Promise<T>): Promise<T> 
 export interface OpenOptions {
   /** A base BTF file (raw, ELF, compressed, vmlinuz) for split BTF. */
   base?: string | Btf;
-  /** Kernel-style checks (default true). */
+  /** Kernel-style checks of this BTF (default true); a base opened from a path gets libbpf's checks only. */
   validate?: boolean;
 }
 
@@ -80,9 +80,11 @@ export function isSysfsModule(path: string): boolean {
  */
 export async function openBtf(path: string, opts: OpenOptions = {}): Promise<Btf> {
   let base: Btf | undefined;
-  if (typeof opts.base === "string") base = await openBtf(opts.base, { validate: opts.validate });
+  // A base gets libbpf's load checks (as bpftool gives it); the kernel-style checks are for
+  // the BTF asked about, whose references into the base they follow.
+  if (typeof opts.base === "string") base = await openBtf(opts.base, { validate: false });
   else if (opts.base) base = opts.base;
-  else if (isSysfsModule(path)) base = await openBtf(join(SYSFS_BTF, "vmlinux"), { validate: opts.validate });
+  else if (isSysfsModule(path)) base = await openBtf(join(SYSFS_BTF, "vmlinux"), { validate: false });
   return inFile(path, async () => {
     const { bytes, source } = await extractBtfBytes(await readInput(path));
     return parseIn(bytes, source, { base, validate: opts.validate });

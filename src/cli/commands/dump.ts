@@ -14,7 +14,7 @@ FILE is raw BTF, an ELF file with .BTF (vmlinux, .ko, .o), a compressed module
 (.ko.xz, .ko.zst, .ko.gz), a bzImage (vmlinuz), or /sys/kernel/btf/NAME.
 For split BTF only its own types are printed, numbered after the base's.
 
-  -B, --base B      base BTF for split BTF (default for /sys/kernel/btf/MODULE:
+  -B, --base B      base BTF for split BTF, checked as libbpf checks it (default for /sys/kernel/btf/MODULE:
                     /sys/kernel/btf/vmlinux)
   -f, --format F    raw (default) or json
   -j, --json        same as --format json
