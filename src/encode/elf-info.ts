@@ -43,13 +43,16 @@ export class ElfFunctions {
   readonly entries: ElfFunction[];
   /** Symbols with a `.` suffix (`.isra.0`, `.cold` ...). */
   readonly suffixCount: number;
-  /** kfunc flags per entry (-1: not a kfunc). */
-  readonly kfuncFlags: Int32Array;
+  /** Per entry: 1 when `.BTF_ids` lists it as a kfunc (pahole `elf_function.kfunc`). */
+  readonly kfunc: Uint8Array;
+  /** Per entry: its kfunc flags (`KF_*`). */
+  readonly kfuncFlags: Uint32Array;
 
-  constructor(entries: ElfFunction[], suffixCount: number, kfuncFlags?: Int32Array) {
+  constructor(entries: ElfFunction[], suffixCount: number) {
     this.entries = entries;
     this.suffixCount = suffixCount;
-    this.kfuncFlags = kfuncFlags ?? new Int32Array(entries.length).fill(-1);
+    this.kfunc = new Uint8Array(entries.length);
+    this.kfuncFlags = new Uint32Array(entries.length);
   }
 
   /** pahole `elf_functions__collect`: from the symbols of `.symtab`, in table order. */
@@ -142,7 +145,7 @@ export function collectKfuncs(elf: ElfFile, syms: readonly ElfSymbol[], funcs: E
     if (s.rawShndx !== idShndx) continue;
     const fn = kfuncName(s.name);
     if (fn === undefined) continue;
-    let flags = -1;
+    let flags: number | undefined;
     for (const [start, end] of ranges) {
       if (start <= s.value && s.value < end) {
         const off = s.value - base;
@@ -152,9 +155,12 @@ export function collectKfuncs(elf: ElfFile, syms: readonly ElfSymbol[], funcs: E
         break;
       }
     }
-    if (flags < 0) continue;
+    if (flags === undefined) continue;
     const i = funcs.findExact(fn);
-    if (i >= 0) funcs.kfuncFlags[i] = flags >>> 0;
+    if (i >= 0) {
+      funcs.kfunc[i] = 1;
+      funcs.kfuncFlags[i] = flags;
+    }
   }
 }
 

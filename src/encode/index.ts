@@ -92,11 +92,16 @@ export function elfContext(elf: ElfFile, features: EncodeFeatures): ElfContext {
   };
 }
 
-/** The compile units pahole walks (`.debug_info` units; type units are not supported). */
+/**
+ * The units pahole 1.30 walks (libdw `dwarf_nextcu`): those of `.debug_info`, without
+ * type units. Types that live only in type units (`-fdebug-types-section`) are not
+ * encoded by pahole either, and references to them become void.
+ * @throws {BtfError} NOT_FOUND when the file has no DWARF.
+ */
 export function compileUnits(dwarf: DwarfFile): DwarfUnit[] {
   const all = dwarf.units();
   if (all.length === 0) throw new BtfError("NOT_FOUND", "no DWARF debug information (.debug_info) to encode");
-  return all.filter((u) => u.section === ".debug_info");
+  return all.filter((u) => u.section === ".debug_info" && !u.isTypeUnit);
 }
 
 /** Encode one unit on this thread into a fragment (a loader is reused across calls). */

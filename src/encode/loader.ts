@@ -13,13 +13,16 @@
  * of these decides bytes of the output, so each is reproduced here, with pahole's
  * function names in the comments.
  *
- * Nothing is allocated per DIE: tags are rows of parallel typed arrays (names apart,
- * which are interned strings), reused from one unit to the next.
+ * Nothing is allocated per DIE: tags are rows of parallel typed arrays, reused from
+ * one unit to the next; names are numeric keys to their bytes (decoded only when the
+ * encoder needs the text: function and variable names).
  * @module
  */
 import { BtfError } from "../internal/errors.js";
 import type { DwarfUnit } from "../dwarf/dwarf.js";
 import type { DieCursor } from "../dwarf/die.js";
+import type { AbbrevTable } from "../dwarf/abbrev.js";
+import { cstring } from "../elf/strtab.js";
 import { DW_AT, DW_ATE, DW_FORM, DW_OP, DW_TAG } from "../dwarf/constants.js";
 import { decodeExpression, exprEncoding, classifyParameter, parameterRegisterCount } from "../dwarf/expr.js";
 import type { EncodeFeatures } from "./features.js";
@@ -101,6 +104,21 @@ function hasNamespace(tag: number): boolean {
   );
 }
 
+/** Bit numbers (in the per-abbreviation masks) of the attributes the loader reads. */
+const ATTR_BIT = (() => {
+  const a = new Int8Array(0x90).fill(-1);
+  const list = [
+    DW_AT.name, DW_AT.type, DW_AT.byte_size, DW_AT.encoding, DW_AT.declaration, DW_AT.external, DW_AT.abstract_origin,
+    DW_AT.specification, DW_AT.data_member_location, DW_AT.data_bit_offset, DW_AT.bit_offset, DW_AT.bit_size,
+    DW_AT.upper_bound, DW_AT.count, DW_AT.const_value, DW_AT.location, DW_AT.artificial, DW_AT.import, DW_AT.language,
+  ];
+  list.forEach((at, i) => (a[at] = i));
+  return a;
+})();
+
+/** Name keys at or above this are indices into the loader's side table of JS strings. */
+const SIDE = 2 ** 41;
+
 const TWO32 = 4294967296;
 const u32 = (v: number): number => ((v % TWO32) + TWO32) % TWO32;
 
@@ -161,7 +179,16 @@ export class CuLoader {
   annTail = new Int32Array(0);
   /** Resolved link: a variable's specification (tag index or -1). */
   link = new Int32Array(0);
-  names: (string | undefined)[] = [];
+  /**
+   * Names as keys (see {@link nameOf}): 0 none; 1 .. SIDE-1 a `.debug_str` offset + 1
+   * (`DW_FORM_strp`); negative, a `DW_FORM_string` at section position -key-1 of the
+   * unit; SIDE + i, `side[i]` (other forms, annotation values). Keys let the encoder
+   * copy name bytes without decoding them.
+   */
+  nameKey = new Float64Array(0);
+  /** Names read as JS strings (forms without a fast path), for this unit. */
+  side: string[] = [];
+  private sideIndex = new Map<string, number>();
 
   /** Children lists (members, parameters, enumerators, type tags) as tag indices. */
   kids = new IntList(1024);
@@ -192,6 +219,14 @@ export class CuLoader {
 
   private c!: DieCursor;
   private valid = false;
+  /** Per abbreviation row of the unit's table: bit set of the attributes it has (ATTR_BIT), bit 31 = computed. */
+  private mask: Uint32Array = new Uint32Array(0);
+  /** Per abbreviation row: index + 1 of its DW_AT_name attribute (0: none). */
+  private nameAt: Uint32Array = new Uint32Array(0);
+  private abbrevs!: AbbrevTable;
+  private readonly masks = new WeakMap<AbbrevTable, [Uint32Array, Uint32Array]>();
+  private strSection: Uint8Array | undefined;
+  private strLE = true;
   private readonly opts: LoaderOptions;
   private readonly nrRegParams: number;
 
@@ -229,6 +264,7 @@ export class CuLoader {
     this.annHead = g(this.annHead, Int32Array);
     this.annTail = g(this.annTail, Int32Array);
     this.link = g(this.link, Int32Array);
+    this.nameKey = g(this.nameKey, Float64Array);
     this.cap = cap;
   }
 
@@ -255,12 +291,111 @@ export class CuLoader {
     this.annHead[t] = -1;
     this.annTail[t] = -1;
     this.link[t] = -1;
-    this.names[t] = undefined;
+    this.nameKey[t] = 0;
     return t;
+  }
+
+  /** Does the current DIE have attribute `at`? (A bit test for the attributes the loader reads.) */
+  private present(at: number): boolean {
+    const bit = at < ATTR_BIT.length ? ATTR_BIT[at]! : -1;
+    if (bit < 0) return this.c.has(at);
+    const ix = this.c.ix;
+    let m = this.mask[ix]!;
+    if (m === 0) m = this.computeMask(ix);
+    return (m & (1 << bit)) !== 0;
+  }
+
+  private computeMask(ix: number): number {
+    const t = this.abbrevs;
+    let m = 0x80000000;
+    for (let k = t.attrStart[ix]!, e = t.attrStart[ix + 1]!; k < e; k++) {
+      const a = t.attrs[k]!;
+      const b = a < ATTR_BIT.length ? ATTR_BIT[a]! : -1;
+      if (b >= 0) m |= 1 << b;
+      if (a === DW_AT.name) this.nameAt[ix] = k + 1;
+    }
+    this.mask[ix] = m >>> 0;
+    return m >>> 0;
+  }
+
+  /**
+   * The key of the current DIE's `DW_AT_name` (0 when absent). `strp` and inline
+   * strings at a fixed position in the DIE are read straight from the abbreviation
+   * table's offsets, without decoding; other forms go through the cursor.
+   */
+  private nameAttr(): number {
+    const c = this.c;
+    const ix = c.ix;
+    if (this.mask[ix] === 0) this.computeMask(ix);
+    const k1 = this.nameAt[ix]!;
+    if (k1 === 0) return 0;
+    const t = this.abbrevs;
+    const off = t.offsets[k1 - 1]!;
+    const form = t.forms[k1 - 1]!;
+    if (off >= 0 && (form === DW_FORM.string || (form === DW_FORM.strp && this.unit.offsetSize === 4))) {
+      const d = this.unit.data;
+      let p = c.offset - this.unit.base;
+      while (d[p++]! & 0x80); // the abbreviation code
+      p += off;
+      if (form === DW_FORM.string) return -(p + 1);
+      const v = this.strLE ? d[p]! | (d[p + 1]! << 8) | (d[p + 2]! << 16) | (d[p + 3]! << 24) : (d[p]! << 24) | (d[p + 1]! << 16) | (d[p + 2]! << 8) | d[p + 3]!;
+      return (v >>> 0) + 1;
+    }
+    return this.sideKey(c.name);
+  }
+
+  /** A key for a name held as a JS string (0 for undefined). */
+  sideKey(s: string | undefined): number {
+    if (s === undefined) return 0;
+    let i = this.sideIndex.get(s);
+    if (i === undefined) {
+      i = this.side.push(s) - 1;
+      this.sideIndex.set(s, i);
+    }
+    return SIDE + i;
+  }
+
+  /** The name `key` stands for, decoded (undefined for 0). */
+  keyString(key: number): string | undefined {
+    if (key === 0) return undefined;
+    if (key >= SIDE) return this.side[key - SIDE];
+    if (key > 0) return this.unit.file.str(key - 1);
+    return cstring(this.unit.data, -key - 1, this.unit.end);
+  }
+
+  /** Name of tag `t`, decoded. */
+  nameOf(t: number): string | undefined {
+    return this.keyString(this.nameKey[t]!);
+  }
+
+  /**
+   * The section holding the bytes of name `key` (NUL-terminated at {@link keyPos}),
+   * or undefined for a JS-string key.
+   */
+  keySection(key: number): Uint8Array | undefined {
+    if (key >= SIDE || key === 0) return undefined;
+    return key > 0 ? this.debugStr() : this.unit.data;
+  }
+
+  /** Where name `key` starts in {@link keySection}. */
+  keyPos(key: number): number {
+    return key > 0 ? key - 1 : -key - 1;
+  }
+
+  /** True for the empty name "" (libbpf adds no string for it). */
+  keyEmpty(key: number): boolean {
+    if (key === 0) return true;
+    if (key >= SIDE) return this.side[key - SIDE] === "";
+    return key > 0 ? this.debugStr()[key - 1] === 0 : this.unit.data[-key - 1] === 0;
+  }
+
+  private debugStr(): Uint8Array {
+    return (this.strSection ??= this.unit.file.requireSection(".debug_str", "DW_FORM_strp"));
   }
 
   /** Reference attribute as a global DIE offset (0 when absent or unresolvable). */
   private refAttr(at: number): number {
+    if (!this.present(at)) return 0;
     try {
       return this.c.ref(at) ?? 0;
     } catch (e) {
@@ -271,6 +406,7 @@ export class CuLoader {
 
   /** pahole `attr_numeric` for constants and flags (0 when absent or of another form). */
   private numeric(at: number): number {
+    if (!this.present(at)) return 0;
     const c = this.c;
     const form = c.formOf(at);
     if (form === undefined) return 0;
@@ -406,6 +542,17 @@ export class CuLoader {
     if (this.slot.length < size) this.slot = new Int32Array(Math.max(size, this.slot.length * 2));
     this.c = unit.cursor();
     const c = this.c;
+    this.abbrevs = unit.abbrevs;
+    let masks = this.masks.get(this.abbrevs);
+    if (!masks) {
+      masks = [new Uint32Array(this.abbrevs.size), new Uint32Array(this.abbrevs.size)];
+      this.masks.set(this.abbrevs, masks);
+    }
+    [this.mask, this.nameAt] = masks;
+    this.strLE = unit.file.littleEndian;
+    this.strSection = undefined;
+    this.side.length = 0;
+    this.sideIndex.clear();
     try {
       if (!c.next()) {
         this.skipped = true;
@@ -486,7 +633,7 @@ export class CuLoader {
         return this.newEnum();
       case DW_TAG.namespace: {
         const t = this.newTag(c.tag);
-        this.names[t] = c.name;
+        this.nameKey[t] = this.nameAttr();
         this.withKids(t, () =>
           this.eachChild(() => {
             const k = this.processTag(false);
@@ -521,7 +668,7 @@ export class CuLoader {
       case DW_TAG.constant: {
         const t = this.newTag(c.tag);
         this.typeRef[t] = this.refAttr(DW_AT.type);
-        this.names[t] = c.name;
+        this.nameKey[t] = this.nameAttr();
         this.skip();
         return t;
       }
@@ -554,8 +701,7 @@ export class CuLoader {
   /** pahole `add_llvm_annotation` for the current DIE (does not move the cursor). */
   private llvmAnnotation(owner: number, comp: number): void {
     if (!this.opts.features.declTag) return;
-    const name = this.c.name;
-    if (name !== "btf_decl_tag") return;
+    if (this.c.name !== "btf_decl_tag") return;
     const value = this.c.string(DW_AT.const_value);
     this.addAnnot(owner, value ?? "", comp);
   }
@@ -563,7 +709,7 @@ export class CuLoader {
   private newBaseType(): number {
     const c = this.c;
     const t = this.newTag(c.tag);
-    this.names[t] = c.name;
+    this.nameKey[t] = this.nameAttr();
     this.n1[t] = this.numeric(DW_AT.byte_size);
     this.n2[t] = this.numeric(DW_AT.encoding);
     this.skip();
@@ -577,7 +723,7 @@ export class CuLoader {
     this.typeRef[t] = this.refAttr(DW_AT.type);
     this.originRef[t] = this.refAttr(DW_AT.abstract_origin);
     this.specRef[t] = this.refAttr(DW_AT.specification);
-    this.names[t] = c.name;
+    this.nameKey[t] = this.nameAttr();
     this.n1[t] = u32(this.numeric(DW_AT.byte_size));
     if (this.numeric(DW_AT.declaration)) this.flags[t]! |= F_DECL;
     return t;
@@ -610,14 +756,14 @@ export class CuLoader {
   /** pahole `attr_upper_bound`, truncated to u32 as pahole stores it. */
   private upperBound(): number {
     const c = this.c;
-    if (c.has(DW_AT.upper_bound)) {
+    if (this.present(DW_AT.upper_bound)) {
       const v = c.unsigned(DW_AT.upper_bound);
       if (v === undefined) return 0;
       if (Number.isSafeInteger(v)) return u32(v + 1);
       const b = c.bigConstant(DW_AT.upper_bound)!;
       return Number(BigInt.asUintN(32, b + 1n));
     }
-    if (c.has(DW_AT.count)) {
+    if (this.present(DW_AT.count)) {
       const v = c.unsigned(DW_AT.count);
       if (v === undefined) return 0;
       if (Number.isSafeInteger(v)) return u32(v);
@@ -639,7 +785,7 @@ export class CuLoader {
       this.eachChild(() => {
         if (this.c.tag === DW_TAG.LLVM_annotation && this.c.name === "btf_type_tag") {
           const a = this.newTag(DW_TAG.LLVM_annotation);
-          this.names[a] = this.c.string(DW_AT.const_value);
+          this.nameKey[a] = this.sideKey(this.c.string(DW_AT.const_value));
           this.tableAdd(a);
           this.hash(a);
           this.scratch.push(a);
@@ -660,7 +806,7 @@ export class CuLoader {
         const c = this.c;
         if (c.tag === DW_TAG.enumerator) {
           const e = this.newTag(c.tag);
-          this.names[e] = c.name;
+          this.nameKey[e] = this.nameAttr();
           // attr_numeric: dwarf_formudata for constants (not data16), flags, addresses.
           const form = c.formOf(DW_AT.const_value);
           let lo = 0;
@@ -738,15 +884,15 @@ export class CuLoader {
     const c = this.c;
     const m = this.newTag(c.tag);
     this.typeRef[m] = this.refAttr(DW_AT.type);
-    this.names[m] = c.name;
-    if (c.has(DW_AT.data_bit_offset)) {
+    this.nameKey[m] = this.nameAttr();
+    if (this.present(DW_AT.data_bit_offset)) {
       this.flags[m]! |= F_HAS_BIT_OFFSET;
       this.n1[m] = this.attrOffset(DW_AT.data_bit_offset); // bit_offset
       this.n5[m] = 0;
       this.n2[m] = 0;
     } else {
       let byteOffset = 0;
-      if (c.has(DW_AT.data_member_location)) byteOffset = this.attrOffset(DW_AT.data_member_location);
+      if (this.present(DW_AT.data_member_location)) byteOffset = this.attrOffset(DW_AT.data_member_location);
       else if (!inUnion) this.flags[m]! |= F_STATIC;
       this.n5[m] = byteOffset; // byte_offset
       this.n1[m] = u32(byteOffset * 8); // bit_offset
@@ -802,7 +948,7 @@ export class CuLoader {
     const p = this.newTag(DW_TAG.formal_parameter);
     this.typeRef[p] = this.refAttr(DW_AT.type);
     this.originRef[p] = this.refAttr(DW_AT.abstract_origin);
-    this.names[p] = c.name;
+    this.nameKey[p] = this.nameAttr();
     if (idx >= 0 && idx < this.nrRegParams) {
       const r = classifyParameter(c, idx, this.opts.machine);
       let f = 0;
@@ -821,11 +967,11 @@ export class CuLoader {
     this.typeRef[f] = this.refAttr(DW_AT.type);
     this.originRef[f] = this.refAttr(DW_AT.abstract_origin);
     this.specRef[f] = this.refAttr(DW_AT.specification);
-    this.names[f] = c.name;
+    this.nameKey[f] = this.nameAttr();
     let fl = 0;
-    if (c.has(DW_AT.declaration)) fl |= F_DECL;
-    if (c.has(DW_AT.external)) fl |= F_EXTERNAL;
-    if (c.has(DW_AT.abstract_origin)) fl |= F_HAS_ORIGIN;
+    if (this.present(DW_AT.declaration)) fl |= F_DECL;
+    if (this.present(DW_AT.external)) fl |= F_EXTERNAL;
+    if (this.present(DW_AT.abstract_origin)) fl |= F_HAS_ORIGIN;
     this.flags[f] = fl;
     this.withKids(f, () => this.processFunctionBody(f));
     return f;
@@ -948,12 +1094,12 @@ export class CuLoader {
     const v = this.newTag(DW_TAG.variable);
     this.typeRef[v] = this.refAttr(DW_AT.type);
     this.originRef[v] = this.refAttr(DW_AT.abstract_origin);
-    this.names[v] = c.name;
+    this.nameKey[v] = this.nameAttr();
     let fl = topLevel ? F_TOPLEVEL : 0;
-    if (c.has(DW_AT.external)) fl |= F_EXTERNAL;
-    if (c.has(DW_AT.declaration)) fl |= F_DECL;
-    if (c.has(DW_AT.artificial)) fl |= F_ARTIFICIAL;
-    if (c.has(DW_AT.specification)) {
+    if (this.present(DW_AT.external)) fl |= F_EXTERNAL;
+    if (this.present(DW_AT.declaration)) fl |= F_DECL;
+    if (this.present(DW_AT.artificial)) fl |= F_ARTIFICIAL;
+    if (this.present(DW_AT.specification)) {
       fl |= F_HAS_SPEC;
       this.specRef[v] = this.refAttr(DW_AT.specification);
     }
@@ -1010,9 +1156,9 @@ export class CuLoader {
   /** pahole `tag__recode_dwarf_type`. */
   private recodeTag(t: number): void {
     const tag = this.tag[t]!;
-    if (isTypeFamily(tag) && this.names[t] === undefined && this.specRef[t] !== 0) {
+    if (isTypeFamily(tag) && this.nameKey[t] === 0 && this.specRef[t] !== 0) {
       const s = this.findType(this.specRef[t]!);
-      if (s >= 0) this.names[t] = this.names[s];
+      if (s >= 0) this.nameKey[t] = this.nameKey[s]!;
     }
     if (hasNamespace(tag)) {
       this.recodeNamespace(t);
@@ -1020,11 +1166,11 @@ export class CuLoader {
     }
     switch (tag) {
       case DW_TAG.subprogram: {
-        if (this.names[t] === undefined) {
+        if (this.nameKey[t] === 0) {
           if (this.originRef[t] === 0 && this.specRef[t] === 0) return;
           let o = this.findTag(this.originRef[t]!);
           if (o < 0) o = this.findTag(this.specRef[t]!);
-          if (o >= 0) this.names[t] = this.names[o];
+          if (o >= 0) this.nameKey[t] = this.nameKey[o]!;
         }
         this.recodeParams(t);
         break;
@@ -1103,7 +1249,7 @@ export class CuLoader {
         }
         const o = this.findTag(this.originRef[p]!);
         if (o < 0) continue;
-        this.names[p] = this.names[o];
+        this.nameKey[p] = this.nameKey[o]!;
         this.type[p] = this.type[o]!;
         // Location facts travel to the abstract origin.
         this.flags[o]! |= this.flags[p]! & (F_HAS_LOC | F_OPTIMIZED | F_UNEXPECTED);
@@ -1227,7 +1373,7 @@ export class CuLoader {
       if (byteSize === 0) {
         let bits: number;
         if (this.tag[ty] === DW_TAG.enumeration_type) bits = this.n1[ty]!;
-        else bits = (this.n1[ty]! * 8) & 0xffff || baseTypeNameSize(this.names[ty], this.addrSize);
+        else bits = (this.n1[ty]! * 8) & 0xffff || baseTypeNameSize(this.nameOf(ty), this.addrSize);
         byteSize = Math.floor((bits + 7) / 8) * 8;
       }
     }

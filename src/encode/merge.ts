@@ -494,10 +494,9 @@ export class Assembler {
     const name = this.byPrefix[s.entry] ? e.name.slice(0, e.prefixlen) : e.name;
     if (name === "") throw new BtfError("INVALID", `error: failed to encode function '': invalid func`);
     const fnId = raw.add(raw.addStr(name), mkInfo(Kind.FUNC, 0, 0), protoId);
-    const kf = funcs.kfuncFlags[s.entry]!;
-    if (kf >= 0 && this.opts.features.declTagKfuncs && this.opts.features.declTag) {
+    if (funcs.kfunc[s.entry] && this.opts.features.declTagKfuncs && this.opts.features.declTag) {
       raw.add(raw.addStr("bpf_kfunc"), mkInfo(Kind.DECL_TAG, 0, 0), fnId, 0xffffffff);
-      if (kf & KF_FASTCALL) raw.add(raw.addStr("bpf_fastcall"), mkInfo(Kind.DECL_TAG, 0, 0), fnId, 0xffffffff);
+      if (funcs.kfuncFlags[s.entry]! & KF_FASTCALL) raw.add(raw.addStr("bpf_fastcall"), mkInfo(Kind.DECL_TAG, 0, 0), fnId, 0xffffffff);
     }
     for (let i = 0; i < s.annots.length; i += 2) raw.add(s.annots[i]!, mkInfo(Kind.DECL_TAG, 0, 0), fnId, s.annots[i + 1]! >>> 0);
   }

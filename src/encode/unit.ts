@@ -16,8 +16,7 @@
  */
 import { BtfError } from "../internal/errors.js";
 import { DW_ATE, DW_TAG } from "../dwarf/constants.js";
-import { Kind, kindOf, mkInfo, vlenOf, INT_BOOL, INT_SIGNED } from "../btf/kinds.js";
-import { typeIdFields } from "../btf/builder.js";
+import { Kind, kindOf, mkInfo, INT_BOOL, INT_SIGNED } from "../btf/kinds.js";
 import {
   type CuLoader, F_ARTIFICIAL, F_DECL, F_EXTERNAL, F_FN_UNEXPECTED, F_GLOBAL_SCOPE, F_TOPLEVEL, F_UNSPEC_PARMS,
 } from "./loader.js";
@@ -88,6 +87,13 @@ export interface UnitContext {
 
 const enc = new TextEncoder();
 
+/** Kinds whose third word is a type id (libbpf's type-id fields; FWD's is always 0). */
+const THIRD_IS_TYPE = (() => {
+  const a = new Uint8Array(32);
+  for (const k of [Kind.PTR, Kind.TYPEDEF, Kind.VOLATILE, Kind.CONST, Kind.RESTRICT, Kind.FUNC, Kind.FUNC_PROTO, Kind.VAR, Kind.DECL_TAG, Kind.TYPE_TAG]) a[k] = 1;
+  return a;
+})();
+
 class Growable {
   a: Uint32Array;
   n = 0;
@@ -120,24 +126,40 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
   const f = ctx.features;
   const words = new Growable(1024);
   const offs = new Growable(256);
-  const strIndex = new Map<string, number>();
-  const strList: string[] = [];
-  const str = (s: string | undefined): number => {
-    if (s === undefined || s === "") return 0;
-    let i = strIndex.get(s);
+  const strIndex = new Map<number, number>();
+  const strKeys: number[] = [];
+  /** Local number (+ 1) of the name with key `key`, in first-use order within this CU (0: none, or ""). */
+  const str = (key: number): number => {
+    if (key === 0) return 0;
+    let i = strIndex.get(key);
     if (i === undefined) {
-      i = strList.push(s);
-      strIndex.set(s, i);
+      i = cu.keyEmpty(key) ? 0 : strKeys.push(key);
+      strIndex.set(key, i);
     }
     return i;
   };
+  /** The same for a JS string. */
+  const strJs = (s: string | undefined): number => (s === undefined || s === "" ? 0 : str(cu.sideKey(s)));
+  // Where the merge patches names and type ids, recorded as the words are written.
+  const nameFields = new Growable(4096);
+  const typeFields = new Growable(4096);
   const begin = (nameIdx: number, info: number, third: number): number => {
     const o = words.n;
     offs.push(o);
+    nameFields.push(o);
     words.push(nameIdx);
     words.push(info);
+    if (THIRD_IS_TYPE[kindOf(info)]) typeFields.push(o + 2);
     words.push(third);
     return o;
+  };
+  const nameW = (v: number): void => {
+    nameFields.push(words.n);
+    words.push(v);
+  };
+  const typeW = (v: number): void => {
+    typeFields.push(words.n);
+    words.push(v);
   };
   const bumpVlen = (o: number, kflag = false): void => {
     const info = words.a[o + 1]!;
@@ -145,9 +167,10 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
     words.a[o + 1] = ((info + 1) | (kflag ? 0x80000000 : 0)) >>> 0;
   };
   const tref = (k: number): number => k; // table index k: type_id_off + k (0 stays void)
-  const needName = (s: string | undefined, what: string): string => {
-    if (s === undefined || s === "") fail(`[${offs.n + 1}] ${what} (anon) Error emitting BTF type`);
-    return s!;
+  /** libbpf refuses an empty name for `what`: fail as pahole does; else the name's key. */
+  const needName = (key: number, what: string): number => {
+    if (cu.keyEmpty(key)) fail(`[${offs.n + 1}] ${what} (anon) Error emitting BTF type`);
+    return key;
   };
 
   let hasArray = false;
@@ -159,29 +182,28 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
     const t = types.a[k]!;
     const tag = cu.tag[t]!;
     const ty = cu.type[t]!;
-    const name = cu.names[t];
+    const name = cu.nameKey[t]!;
     switch (tag) {
       case DW_TAG.base_type: {
-        if (intId < 0 && name === "int") intId = k;
+        if (intId < 0 && name !== 0 && cu.nameOf(t) === "int") intId = k;
         const bitSize = (cu.n1[t]! * 8) & 0xffff;
         const encoding = cu.n2[t]!;
         const signed = encoding === DW_ATE.signed || encoding === DW_ATE.signed_char;
         const isBool = encoding === DW_ATE.boolean;
-        let nm = name;
         if (!signed && !isBool && f.float && (encoding === DW_ATE.float || encoding === DW_ATE.complex_float || encoding === DW_ATE.imaginary_float)) {
-          if (encoding !== DW_ATE.float) throw new BtfError("UNSUPPORTED", `${name ?? "(anon)"}: complex, interval and imaginary float types are not supported (pahole fails here too)`);
+          if (encoding !== DW_ATE.float) throw new BtfError("UNSUPPORTED", `${cu.nameOf(t) ?? "(anon)"}: complex, interval and imaginary float types are not supported (pahole fails here too)`);
           const size = (bitSize + 7) >>> 3;
-          const n = str(needName(nm, "FLOAT"));
-          if (![2, 4, 8, 12, 16].includes(size)) fail(`[${offs.n + 1}] FLOAT ${nm} Error emitting BTF type (size ${size})`);
+          const n = str(needName(name, "FLOAT"));
+          if (![2, 4, 8, 12, 16].includes(size)) fail(`[${offs.n + 1}] FLOAT ${cu.nameOf(t)} Error emitting BTF type (size ${size})`);
           begin(n, mkInfo(Kind.FLOAT, 0, 0), size);
           break;
         }
         let size = (bitSize + 7) >>> 3;
+        let n: number;
         if (!size || size & (size - 1) || size > 16) {
-          nm = "__SANITIZED_FAKE_INT__";
+          n = strJs("__SANITIZED_FAKE_INT__");
           size = 4;
-        }
-        const n = str(needName(nm, "INT"));
+        } else n = str(needName(name, "INT"));
         begin(n, mkInfo(Kind.INT, 0, 0), size);
         words.push(((signed ? INT_SIGNED : isBool ? INT_BOOL : 0) << 24) | (size * 8));
         break;
@@ -223,10 +245,10 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
           const mt = cu.type[m]!;
           const isBitfield = bitSize !== 0 || bitOff % 8 !== 0;
           if ((isBitfield && (bitSize === 0 || bitSize > 255 || bitOff > 0xffffff)) || (isUnion && bitOff !== 0))
-            fail(`[${offs.n}] ${isUnion ? "UNION" : "STRUCT"} ${name ?? "(anon)"}'s field '${cu.names[m] ?? ""}' offset=${bitOff} bit_size=${bitSize} Error emitting field`);
-          const mn = str(cu.names[m]);
-          words.push(mn);
-          words.push(mt === 0 ? REF_OFF0 : mt);
+            fail(`[${offs.n}] ${isUnion ? "UNION" : "STRUCT"} ${cu.nameOf(t) ?? "(anon)"}'s field '${cu.nameOf(m) ?? ""}' offset=${bitOff} bit_size=${bitSize} Error emitting field`);
+          const mn = str(cu.nameKey[m]!);
+          nameW(mn);
+          typeW(mt === 0 ? REF_OFF0 : mt);
           words.push((bitOff | (bitSize << 24)) >>> 0);
           bumpVlen(o, isBitfield);
         }
@@ -235,14 +257,14 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
       case DW_TAG.array_type:
         hasArray = true;
         begin(0, mkInfo(Kind.ARRAY, 0, 0), 0);
-        words.push(tref(ty));
-        words.push(REF_INDEX);
+        typeW(tref(ty));
+        typeW(REF_INDEX);
         words.push(cu.n1[t]!);
         break;
       case DW_TAG.enumeration_type: {
         const bits = cu.n1[t]!;
         const size = Math.ceil(bits / 8);
-        if (!size || size & (size - 1) || size > 8) fail(`[${offs.n + 1}] ENUM ${name ?? "(anon)"} size=${size} Error emitting BTF type`);
+        if (!size || size & (size - 1) || size > 8) fail(`[${offs.n + 1}] ENUM ${cu.nameOf(t) ?? "(anon)"} size=${size} Error emitting BTF type`);
         const is32 = size <= 4 || !f.enum64;
         const o = is32 ? begin(str(name), mkInfo(Kind.ENUM, 0, 0), size) : begin(str(name), mkInfo(Kind.ENUM64, 0, cu.enumIsSigned(t)), size);
         const s = cu.kidStart[t]!;
@@ -251,22 +273,22 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
           const e = cu.kids.a[s + i]!;
           const lo = cu.n1[e]!;
           const hi = cu.n2[e]!;
-          const en = cu.names[e];
+          const en = cu.nameKey[e]!;
           if (!f.enum64) {
             str(needName(en, "enum value"));
-            words.push(str(en));
+            nameW(str(en));
             words.push(lo);
             bumpVlen(o);
           } else if (bits <= 32) {
             // btf__add_enum_value takes an s64 in [INT_MIN, UINT_MAX]; a negative value sets kflag.
             const neg = hi >= 0x80000000;
             if (neg ? !(hi === 0xffffffff && lo >= 0x80000000) : hi !== 0)
-              fail(`\t${en} val=${hi * 4294967296 + lo} Error emitting BTF enum value`);
-            words.push(str(needName(en, "enum value")));
+              fail(`\t${cu.nameOf(e)} val=${hi * 4294967296 + lo} Error emitting BTF enum value`);
+            nameW(str(needName(en, "enum value")));
             words.push(lo);
             bumpVlen(o, neg);
           } else {
-            words.push(str(needName(en, "enum64 value")));
+            nameW(str(needName(en, "enum64 value")));
             words.push(lo);
             words.push(hi);
             bumpVlen(o);
@@ -280,13 +302,13 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
         const n = cu.kidCount[t]!;
         for (let i = 0; i < n; i++) {
           const p = cu.kids.a[s + i]!;
-          words.push(str(cu.names[p]));
-          words.push(tref(cu.type[p]!));
+          nameW(str(cu.nameKey[p]!));
+          typeW(tref(cu.type[p]!));
           bumpVlen(o);
         }
         if (cu.flags[t]! & F_UNSPEC_PARMS) {
-          words.push(0);
-          words.push(0);
+          nameW(0);
+          typeW(0);
           bumpVlen(o);
         }
         break;
@@ -298,7 +320,7 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
     }
   }
   const tableRecs = offs.n;
-  const strsBeforeInt = strList.length;
+  const strsBeforeInt = strKeys.length;
   // (The synthetic "int", when needed, goes here at merge time.)
 
   // ---- decl tags of structs, unions and typedefs ----
@@ -307,7 +329,7 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
     const tag = cu.tag[t]!;
     if (tag !== DW_TAG.structure_type && tag !== DW_TAG.union_type && tag !== DW_TAG.typedef) continue;
     for (let a = cu.annHead[t]!; a >= 0; a = cu.annNext.a[a]!) {
-      begin(str(needName(cu.annValue[a], "DECL_TAG")), mkInfo(Kind.DECL_TAG, 0, 0), tref(k));
+      begin(str(needName(cu.sideKey(cu.annValue[a]), "DECL_TAG")), mkInfo(Kind.DECL_TAG, 0, 0), tref(k));
       words.push(cu.annComp.a[a]!);
     }
   }
@@ -331,12 +353,12 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
     const s = cu.kidStart[fn]!;
     const n = cu.kidCount[fn]!;
     let named = true;
-    for (let k = 0; k < n; k++) if (cu.names[cu.kids.a[s + k]!] === undefined) named = false;
+    for (let k = 0; k < n; k++) if (cu.nameKey[cu.kids.a[s + k]!] === 0) named = false;
     if (!named) continue;
     let entry = -1;
     let flags = 0;
     if (nFuncSyms) {
-      const name = cu.names[fn];
+      const name = cu.nameOf(fn);
       if (name === undefined) continue;
       entry = funcs.findExact(name);
       if (entry < 0 && funcs.suffixCount && f.optimizedFunc) {
@@ -353,7 +375,7 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
     fnParams.push(parName.n);
     for (let k = 0; k < n; k++) {
       const p = cu.kids.a[s + k]!;
-      parName.push(str(cu.names[p]));
+      parName.push(str(cu.nameKey[p]!));
       parType.push(cu.type[p]!);
     }
     if (fl & F_UNSPEC_PARMS) {
@@ -363,7 +385,7 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
     fnParams.push(parName.n - fnParams.a[fnParams.n - 1]!);
     fnAnnots.push(annValue.n);
     for (let a = cu.annHead[fn]!; a >= 0; a = cu.annNext.a[a]!) {
-      annValue.push(str(cu.annValue[a] ?? ""));
+      annValue.push(strJs(cu.annValue[a]));
       annComp.push(cu.annComp.a[a]!);
     }
     fnAnnots.push(annValue.n - fnAnnots.a[fnAnnots.n - 1]!);
@@ -374,28 +396,36 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
   if (f.var || f.globalVar) encodeVariables(cu, ctx, begin, words, offs, str, vars);
 
   // ---- strings, and where the merge must patch names and ids ----
-  const strBytes = enc.encode(strList.length ? strList.join("\0") + "\0" : "");
-  const strHashes = new Uint32Array(strList.length);
-  for (let i = 0, pos = 0; i < strList.length; i++) {
+  // Name bytes are copied from the DWARF sections (JS-string names are encoded), and
+  // hashed on the way for the merge.
+  const nStrs = strKeys.length;
+  const strHashes = new Uint32Array(nStrs);
+  let sb = new Uint8Array(4096);
+  let sp = 0;
+  for (let i = 0; i < nStrs; i++) {
+    const key = strKeys[i]!;
+    let src = cu.keySection(key);
+    let p = 0;
+    if (src) p = cu.keyPos(key);
+    else src = enc.encode(cu.keyString(key)! + "\0");
+    // Copy up to the NUL, hashing (a plain loop: names are short, and indexOf /
+    // subarray cost more per call than they save).
     let h = 0;
-    for (; strBytes[pos] !== 0; pos++) h = (Math.imul(h, 31) + strBytes[pos]!) | 0;
+    const n = src.length;
+    for (;;) {
+      const b = p < n ? src[p++]! : 0;
+      if (sp === sb.length) {
+        const nb = new Uint8Array(sb.length * 2);
+        nb.set(sb);
+        sb = nb;
+      }
+      sb[sp++] = b;
+      if (b === 0) break;
+      h = (Math.imul(h, 31) + b) | 0;
+    }
     strHashes[i] = h >>> 0;
-    pos++;
   }
-  const w = words.a;
-  const nameFields = new Growable(offs.n * 2);
-  const typeFields = new Growable(offs.n * 2);
-  const tmp: number[] = [];
-  for (let j = 0; j < offs.n; j++) {
-    const o = offs.a[j]!;
-    nameFields.push(o);
-    const info = w[o + 1]!;
-    const kind = kindOf(info);
-    const vlen = vlenOf(info);
-    if (kind === Kind.STRUCT || kind === Kind.UNION || kind === Kind.ENUM64) for (let i = 0; i < vlen; i++) nameFields.push(o + 3 + 3 * i);
-    else if (kind === Kind.ENUM || kind === Kind.FUNC_PROTO) for (let i = 0; i < vlen; i++) nameFields.push(o + 3 + 2 * i);
-    for (const k of typeIdFields(w, o, tmp)) typeFields.push(k);
-  }
+  const strBytes = sb.slice(0, sp);
   return {
     words: words.slice(),
     offs: offs.slice(),
@@ -404,7 +434,7 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
     strHashes,
     tableRecs,
     strBytes,
-    nrStrs: strList.length,
+    nrStrs: nStrs,
     strsBeforeInt,
     intId,
     nrEntries,
@@ -429,7 +459,7 @@ function encodeVariables(
   begin: (n: number, info: number, third: number) => number,
   words: Growable,
   offs: Growable,
-  str: (s: string | undefined) => number,
+  str: (key: number) => number,
   vars: Growable,
 ): void {
   const secs = ctx.sections;
@@ -446,7 +476,7 @@ function encodeVariables(
     if (!shndx || shndx >= secs.length || !secs[shndx]!.include) continue;
     addr -= secs[shndx]!.addr;
     if (spec >= 0) v = spec;
-    const name = cu.names[v];
+    const name = cu.nameOf(v);
     if (name === undefined) continue;
     if (filteredVariableName(name)) continue;
     if (addr === 0n && !ctx.objects.has(name, shndx)) continue;
@@ -464,12 +494,12 @@ function encodeVariables(
     if (size === 0 || size < 0 || size > 0xffffffff) continue;
     if (addr > 0xffffffffn) continue;
     const j = offs.n;
-    begin(str(name), mkInfo(Kind.VAR, 0, 0), ty);
+    begin(str(cu.nameKey[v]!), mkInfo(Kind.VAR, 0, 0), ty);
     words.push(cu.flags[v]! & F_EXTERNAL ? 1 : 0);
     for (let a = cu.annHead[v]!; a >= 0; a = cu.annNext.a[a]!) {
       const value = cu.annValue[a];
       if (!value) throw new BtfError("INVALID", `DECL_TAG (anon) Error emitting BTF type`);
-      begin(str(value), mkInfo(Kind.DECL_TAG, 0, 0), REF_REC | j);
+      begin(str(cu.sideKey(value)), mkInfo(Kind.DECL_TAG, 0, 0), REF_REC | j);
       words.push(cu.annComp.a[a]!);
     }
     vars.push(j);

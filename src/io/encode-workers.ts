@@ -31,8 +31,15 @@ import { readElfSections } from "./elf-sparse.js";
 
 /** Options of {@link encodeFile}. */
 export interface EncodeFileOptions extends EncodeOptions {
-  /** Worker threads (default 1: everything on the calling thread). */
+  /** Threads (default 1: everything on the calling thread). */
   jobs?: number;
+  /**
+   * Inputs with less DWARF (`.debug_info` bytes) than this are encoded on the calling
+   * thread whatever `jobs` says: starting and warming up workers costs more than it
+   * saves on a module. Default 48 MiB (a vmlinux has 100+ MiB; the largest 6.1
+   * module, mlx5_core, 18 MiB).
+   */
+  parallelMin?: number;
   /**
    * When given, receives milliseconds per phase: `read`, `setup`, `units` (wall time
    * until every CU is appended), `append` (main-thread time appending), `workers`
@@ -101,6 +108,21 @@ export async function encodeFile(path: string, opts: EncodeFileOptions = {}): Pr
     if (tm) tm[name] = (tm[name] ?? 0) + (t - t0);
     t0 = t;
   };
+  // The file's bytes and DWARF are referenced only inside assemble(): they can be
+  // freed before dedup, which needs memory of its own.
+  const asm = await assemble(path, opts, features, jobs, lap);
+  lap("units");
+  const pre = finishBtf(asm, { ...opts, dedup: false });
+  lap("finish");
+  if (opts.dedup === false || (!opts.base && pre.nrTypes === 0)) return pre;
+  const out = finishDedup(pre);
+  lap("dedup");
+  return out;
+}
+
+/** Read `path` and append all its CUs (on this thread or on workers). */
+async function assemble(path: string, opts: EncodeFileOptions, features: EncodeFeatures, jobs: number, lap: (name: string) => void): Promise<Assembler> {
+  const tm = opts.timings;
   const bytes = await readElfSections(path, wantForEncode, { shared: jobs > 1 });
   lap("read");
   const elf = new ElfFile(bytes);
@@ -109,16 +131,8 @@ export async function encodeFile(path: string, opts: EncodeFileOptions = {}): Pr
   const units = compileUnits(dwarf);
   const asm = new Assembler({ base: opts.base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections });
   const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
-  const finish = (): Btf => {
-    lap("units");
-    const pre = finishBtf(asm, { ...opts, dedup: false });
-    lap("finish");
-    if (opts.dedup === false || (!opts.base && pre.nrTypes === 0)) return pre;
-    const out = finishDedup(pre);
-    lap("dedup");
-    return out;
-  };
-  if (jobs === 1 || units.length < 2) {
+  const infoBytes = dwarf.sectionData(".debug_info")?.length ?? 0;
+  if (jobs === 1 || units.length < 2 || infoBytes < (opts.parallelMin ?? 48 * 1024 * 1024)) {
     lap("setup");
     const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
     let append = 0;
@@ -130,7 +144,7 @@ export async function encodeFile(path: string, opts: EncodeFileOptions = {}): Pr
       opts.onProgress?.(i + 1, units.length);
     }
     if (tm) tm.append = (tm.append ?? 0) + append;
-    return finish();
+    return asm;
   }
   const init: WorkerInit = {
     kind: "btfkit-encode",
@@ -143,8 +157,14 @@ export async function encodeFile(path: string, opts: EncodeFileOptions = {}): Pr
     objects: ectx.objects.keys(),
   };
   lap("setup");
-  await runWorkers(init, units, Math.min(jobs, units.length), asm, opts.onProgress, tm);
-  return finish();
+  const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
+  const encodeHere = (from: number, to: number): Fragment[] => {
+    const out: Fragment[] = [];
+    for (let i = from; i < to; i++) out.push(encodeOne(loader, units[i]!, uctx));
+    return out;
+  };
+  await runWorkers(init, units, Math.min(jobs, units.length), asm, encodeHere, opts.onProgress, tm);
+  return asm;
 }
 
 /** The DWARF sections as shared memory (views of the file buffer when possible). */
@@ -180,11 +200,26 @@ function batches(units: readonly DwarfUnit[], target: number): [number, number][
   return out;
 }
 
-function runWorkers(init: WorkerInit, units: readonly DwarfUnit[], jobs: number, asm: Assembler, onProgress?: (done: number, total: number) => void, tm?: Record<string, number>): Promise<void> {
+/**
+ * Encode the units on `jobs` threads: `jobs - 1` workers and this thread, which also
+ * appends the fragments in order. Batches are handed out lowest first; a bounded
+ * number are in flight (done or queued but not yet appended).
+ */
+function runWorkers(
+  init: WorkerInit,
+  units: readonly DwarfUnit[],
+  jobs: number,
+  asm: Assembler,
+  encodeHere: (from: number, to: number) => Fragment[],
+  onProgress?: (done: number, total: number) => void,
+  tm?: Record<string, number>,
+): Promise<void> {
   const total = units.reduce((s, u) => s + (u.end - u.sectionOffset), 0);
-  // Enough batches to keep the workers busy to the end, not so many that messages dominate.
+  // Enough batches to keep every thread busy to the end, not so many that messages dominate.
   const plan = batches(units, Math.max(64 * 1024, Math.min(2 * 1024 * 1024, Math.floor(total / (jobs * 16)))));
-  const inflightMax = 2 * jobs;
+  // Each worker keeps a second batch queued so it never waits for this thread (busy
+  // with a batch of its own) to hand out the next one.
+  const inflightMax = 3 * jobs + 2;
   return new Promise<void>((resolve, reject) => {
     const workers: Worker[] = [];
     const done = new Map<number, WorkReply>();
@@ -192,6 +227,7 @@ function runWorkers(init: WorkerInit, units: readonly DwarfUnit[], jobs: number,
     let nextMerge = 0;
     let unitsDone = 0;
     let finished = false;
+    let mainWaiting = false;
     const stop = (err?: unknown): void => {
       if (finished) return;
       finished = true;
@@ -199,14 +235,16 @@ function runWorkers(init: WorkerInit, units: readonly DwarfUnit[], jobs: number,
       if (err) reject(err);
       else resolve();
     };
+    const canAssign = (): boolean => nextAssign < plan.length && nextAssign - nextMerge < inflightMax;
     const assign = (w: Worker): boolean => {
-      if (nextAssign >= plan.length || nextAssign - nextMerge >= inflightMax) return false;
+      if (!canAssign()) return false;
       const [from, to] = plan[nextAssign]!;
       const req: WorkRequest = { batch: nextAssign++, from, to };
       w.postMessage(req);
       return true;
     };
     const idle: Worker[] = [];
+    /** Append what is ready, in order; give idle workers new batches. */
     const drain = (): void => {
       try {
         for (;;) {
@@ -239,22 +277,50 @@ function runWorkers(init: WorkerInit, units: readonly DwarfUnit[], jobs: number,
       }
       while (idle.length && assign(idle[idle.length - 1]!)) idle.pop();
     };
-    for (let i = 0; i < jobs; i++) {
+    /** This thread's share: append, then encode the lowest batch not handed out. */
+    const mainStep = (): void => {
+      mainWaiting = false;
+      drain();
+      if (finished) return;
+      if (!canAssign()) {
+        mainWaiting = true; // resumed by the next worker message
+        return;
+      }
+      const batch = nextAssign++;
+      const [from, to] = plan[batch]!;
+      const tb = performance.now();
+      try {
+        done.set(batch, { batch, frags: encodeHere(from, to), busy: performance.now() - tb });
+      } catch (e) {
+        done.set(batch, errorReply(batch, e));
+      }
+      setImmediate(mainStep); // let the workers' messages in between batches
+    };
+    for (let i = 0; i < jobs - 1; i++) {
       const w = new Worker(new URL(import.meta.url), { workerData: init });
       workers.push(w);
       w.on("message", (r: WorkReply) => {
         if (finished) return;
         done.set(r.batch, r);
         if (!assign(w)) idle.push(w);
-        drain();
+        if (mainWaiting) mainStep();
+        else drain();
       });
       w.on("error", (e) => stop(e));
       w.on("exit", (code) => {
         if (!finished && code !== 0) stop(new Error(`encoder worker exited with code ${code}`));
       });
-      if (!assign(w)) idle.push(w);
+      if (!assign(w) || !assign(w)) idle.push(w);
     }
+    setImmediate(mainStep);
   });
+}
+
+/** A failed batch as a message (BtfErrors keep their code and location). */
+function errorReply(batch: number, e: unknown): WorkReply {
+  return isBtfError(e)
+    ? { batch, error: { code: e.code, message: e.detail, offset: e.offset, section: e.section, typeId: e.typeId } }
+    : { batch, error: { code: "INTERNAL", message: (e as Error)?.message ?? String(e) } };
 }
 
 function workerMain(init: WorkerInit): void {
@@ -287,9 +353,7 @@ function workerMain(init: WorkerInit): void {
       reply = { batch: req.batch, frags, busy: performance.now() - tb };
     } catch (e) {
       transfer.length = 0;
-      reply = isBtfError(e)
-        ? { batch: req.batch, error: { code: e.code, message: e.detail, offset: e.offset, section: e.section, typeId: e.typeId } }
-        : { batch: req.batch, error: { code: "INTERNAL", message: (e as Error)?.message ?? String(e) } };
+      reply = errorReply(req.batch, e);
     }
     parentPort!.postMessage(reply, transfer);
   });

@@ -2,7 +2,8 @@ import { writeBtf } from "../../btf/write.js";
 import { parseFeatures, type EncodeFeatures } from "../../encode/features.js";
 import { encodeFile, defaultJobs } from "../../io/encode-workers.js";
 import { writeElfSection } from "../../io/elf-write.js";
-import { inFile, openBtf, writeAtomic } from "../../io/files.js";
+import { FileError, inFile, openBtf, writeAtomic } from "../../io/files.js";
+import { BtfError } from "../../internal/errors.js";
 import { flag, opt, parseArgs, UsageError } from "../args.js";
 import { progressLine } from "../progress.js";
 
@@ -18,8 +19,9 @@ per-CPU variables and kfunc tags, deduplicated as libbpf 1.5 does.
   -o OUT.btf            write raw BTF to OUT.btf (pahole --btf_encode_detached)
       --in-place        put the BTF into ELF as its .BTF section (pahole -J)
       --output NEW_ELF  write a copy of ELF with the .BTF section to NEW_ELF
-  -j, --jobs N          worker threads (default: the number of CPUs, at most 8);
-                        the output is the same for every N
+  -j, --jobs N          threads (default: the number of CPUs, at most 8); inputs
+                        with less than 48 MiB of DWARF (modules) use one; the
+                        output is the same for every N
       --features LIST   pahole's --btf_features: 'default' (the default), '+a,b'
                         (default plus a and b) or 'a,b' (only these); known:
                         encode_force, var, float, decl_tag, type_tag, enum64,
@@ -75,6 +77,9 @@ export async function run(argv: string[]): Promise<number> {
       },
     }),
   ).finally(() => progress(undefined));
+  // pahole writes nothing for an empty (non-split) result: neither do we, and say so.
+  if (!base && btf.nrTypes === 0)
+    throw new FileError(input, new BtfError("NOT_FOUND", "no types to encode (nothing written): the DWARF has no compile unit with types (split DWARF? encode the .dwo)"));
   const bytes = writeBtf(btf);
   if (raw !== undefined) await inFile(raw, () => writeAtomic(raw, bytes));
   else await inFile(outElf ?? input, () => writeElfSection(input, ".BTF", bytes, outElf === undefined ? {} : { output: outElf }));

@@ -1,0 +1,73 @@
+/** Worker of {@link encodeModules}: loads the base once, then encodes the modules it is sent. */
+import { parentPort, workerData } from "node:worker_threads";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { gzipSync } from "fflate";
+import { decompress, detectCompression, type Compression } from "../compress.js";
+import { writeBtf } from "../btf/write.js";
+import { ElfFile } from "../elf/elf.js";
+import { setSection } from "../elf/write.js";
+import { isBtfError } from "../internal/errors.js";
+import { encodeFile } from "./encode-workers.js";
+import { openBtf, readInput, writeAtomic, FileError } from "./files.js";
+import type { EncodeJob, EncodeReply, EncodeTarget } from "./modules-encode.js";
+
+const { base: basePath, target, features } = workerData as { base: string; target: EncodeTarget; features?: string };
+const basePromise = openBtf(basePath, { validate: false });
+const scratch = mkdtempSync(join(tmpdir(), "btfkit-menc-"));
+let n = 0;
+
+/** Compress as the kernel's modules_install does (scripts/Makefile.modinst). */
+function recompress(data: Uint8Array, fmt: Compression): Uint8Array {
+  if (fmt === "gzip") return gzipSync(data, { level: 9 });
+  const [cmd, args] = fmt === "xz" ? ["xz", ["--check=crc32", "--lzma2=dict=1MiB", "-c"]] : ["zstd", ["-q", "-c", "-T1"]];
+  const r = spawnSync(cmd, args, { input: data, maxBuffer: 1 << 30 });
+  if (r.error || r.status !== 0) throw new Error(`cannot ${fmt}-compress: ${r.error?.message ?? r.stderr.toString().trim()}`);
+  return new Uint8Array(r.stdout.buffer, r.stdout.byteOffset, r.stdout.byteLength);
+}
+
+async function encodeOne(job: EncodeJob): Promise<EncodeReply> {
+  const base = await basePromise;
+  let file = job.path;
+  const bytes = await readInput(job.path);
+  const fmt = detectCompression(bytes);
+  let elfBytes = bytes;
+  if (fmt) {
+    elfBytes = await decompress(bytes, fmt);
+    file = join(scratch, `m${n++}.ko`);
+    writeFileSync(file, elfBytes);
+  }
+  try {
+    const btf = await encodeFile(file, { base, features, jobs: 1 });
+    const raw = writeBtf(btf);
+    if (target.kind === "detached") {
+      const out = join(target.dir, job.rel.replace(/\.ko(\.(xz|zst|gz))?$/, ".btf"));
+      mkdirSync(dirname(out), { recursive: true });
+      await writeAtomic(out, raw);
+    } else {
+      let out = setSection(new ElfFile(elfBytes), ".BTF", raw);
+      if (fmt) out = recompress(out, fmt);
+      const dest = target.kind === "in-place" ? job.path : join(target.dir, job.rel);
+      mkdirSync(dirname(dest), { recursive: true });
+      await writeAtomic(dest, out);
+    }
+    return { path: job.path, name: job.rel, ok: true, types: btf.nrTypes, btfBytes: raw.length };
+  } finally {
+    if (file !== job.path) rmSync(file, { force: true });
+  }
+}
+
+parentPort!.on("message", (job: EncodeJob) => {
+  encodeOne(job).then(
+    (r) => parentPort!.postMessage(r),
+    (e: unknown) => {
+      const err = e instanceof FileError ? e.error : e;
+      const reason = isBtfError(err) ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`;
+      parentPort!.postMessage({ path: job.path, name: job.rel, ok: false, reason } satisfies EncodeReply);
+    },
+  );
+});
+
+process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
