@@ -8,10 +8,13 @@
  * - The main thread resolves what must be done once (relocation, decompression, the
  *   ELF function table) and shares the DWARF bytes with the workers (no copy for a
  *   linked file: workers see the file buffer itself).
- * - Workers encode consecutive batches of CUs into fragments (src/encode/unit.ts);
- *   the main thread appends them strictly in CU order, so the output does not depend
- *   on the number of threads. At most `2 × jobs` batches are in flight, which bounds
- *   memory as pahole's decode tickets do.
+ * - `jobs - 1` workers and the main thread encode consecutive batches of CUs into
+ *   fragments (src/encode/unit.ts); the main thread appends them strictly in CU
+ *   order, so the output does not depend on the number of threads. A bounded number
+ *   of batches is in flight (done or queued, not yet appended), which bounds memory
+ *   as pahole's decode tickets do.
+ * - Inputs with little DWARF (modules) stay on one thread: a worker's start-up and
+ *   JIT warm-up cost more than it would save (see `parallelMin`).
  * @module
  */
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";

@@ -64,7 +64,8 @@ export async function run(argv: string[]): Promise<number> {
     features = parsed.features;
   }
   const basePath = opt(p, "base");
-  const base = basePath === undefined ? undefined : await openBtf(basePath);
+  // As pahole's btf__parse: libbpf's checks only (btfkit's kernel-style checks are for dumps).
+  const base = basePath === undefined ? undefined : await openBtf(basePath, { validate: false });
   const progress = progressLine(process.stderr);
   const btf = await inFile(input, () =>
     encodeFile(input, {
