@@ -116,10 +116,19 @@ class RawBtf {
   readonly startId: number;
   readonly startStrOff: number;
 
-  constructor(readonly base: Btf | undefined) {
+  /**
+   * @param sizeHint bytes of DWARF to encode: the storage starts about that big (a
+   *   kernel's pre-dedup BTF is ~0.8 × its .debug_info). Untouched capacity costs no
+   *   memory, while growing by copying would briefly hold two copies.
+   */
+  constructor(readonly base: Btf | undefined, sizeHint = 0) {
     this.strs = new StrTab(!base);
     this.startId = base ? base.typeCount : 1;
     this.startStrOff = base ? base.startStrOff + base.strLen : 0;
+    if (sizeHint > 0) {
+      this.types = new Uint32Array(Math.max(1 << 16, Math.ceil(sizeHint / 4)));
+      this.typeOffs = new Uint32Array(Math.max(1 << 12, Math.ceil(sizeHint / 32)));
+    }
   }
 
   /** libbpf `btf__type_cnt`. */
@@ -129,15 +138,15 @@ class RawBtf {
 
   reserve(words: number, types: number): void {
     if (this.nWords + words > this.types.length) {
-      let cap = this.types.length * 2;
-      while (cap < this.nWords + words) cap *= 2;
+      let cap = Math.ceil(this.types.length * 1.5);
+      while (cap < this.nWords + words) cap = Math.ceil(cap * 1.5);
       const t = new Uint32Array(cap);
       t.set(this.types.subarray(0, this.nWords));
       this.types = t;
     }
     if (this.nrTypes + types > this.typeOffs.length) {
-      let cap = this.typeOffs.length * 2;
-      while (cap < this.nrTypes + types) cap *= 2;
+      let cap = Math.ceil(this.typeOffs.length * 1.5);
+      while (cap < this.nrTypes + types) cap = Math.ceil(cap * 1.5);
       const o = new Uint32Array(cap);
       o.set(this.typeOffs.subarray(0, this.nrTypes));
       this.typeOffs = o;
@@ -216,6 +225,8 @@ class RawBtf {
 /** Options of the assembly (the ELF-side tables). */
 export interface AssembleOptions {
   base?: Btf;
+  /** Bytes of `.debug_info` (sizes the BTF storage up front; optional). */
+  sizeHint?: number;
   endian: Endian;
   features: EncodeFeatures;
   functions: ElfFunctions;
@@ -236,7 +247,7 @@ export class Assembler {
   private readonly secinfo = new Map<number, number[]>();
 
   constructor(private readonly opts: AssembleOptions) {
-    this.raw = new RawBtf(opts.base);
+    this.raw = new RawBtf(opts.base, opts.sizeHint);
     this.byPrefix = new Uint8Array(opts.functions.entries.length);
   }
 

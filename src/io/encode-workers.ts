@@ -132,9 +132,9 @@ async function assemble(path: string, opts: EncodeFileOptions, features: EncodeF
   const ectx = elfContext(elf, features);
   const dwarf = dwarfFromElf(elf, { layout: "libdwfl" });
   const units = compileUnits(dwarf);
-  const asm = new Assembler({ base: opts.base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections });
-  const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
   const infoBytes = dwarf.sectionData(".debug_info")?.length ?? 0;
+  const asm = new Assembler({ base: opts.base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: infoBytes });
+  const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
   if (jobs === 1 || units.length < 2 || infoBytes < (opts.parallelMin ?? 48 * 1024 * 1024)) {
     lap("setup");
     const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
