@@ -28,6 +28,7 @@ import type { Btf, Endian } from "../btf/btf.js";
 import { dedup } from "../btf/dedup/index.js";
 import type { ElfFile } from "../elf/elf.js";
 import { dwarfFromElf } from "../dwarf/elf-dwarf.js";
+import { DW_FORM } from "../dwarf/constants.js";
 import type { DwarfFile, DwarfUnit } from "../dwarf/dwarf.js";
 import { defaultFeatures, parseFeatures, type EncodeFeatures } from "./features.js";
 import { collectKfuncs, ElfFunctions, ObjectSymbols, sectionInfos, symtabSection, type SectionInfo } from "./elf-info.js";
@@ -104,9 +105,53 @@ export function compileUnits(dwarf: DwarfFile): DwarfUnit[] {
   return all.filter((u) => u.section === ".debug_info" && !u.isTypeUnit);
 }
 
+/** Linux's ELF note saying whether the kernel was built with LTO (include/linux/elfnote-lto.h). */
+const LINUX_ELFNOTE_LTO_INFO = 0x101;
+
+/**
+ * pahole `cus__merging_cu`: are all units to be encoded as one CU? Yes when the
+ * `Linux` LTO note says so; without the note, when any unit's abbreviations use
+ * `DW_FORM_ref_addr` (references across units, as LTO builds make).
+ */
+export function mergesUnits(elf: ElfFile, units: readonly DwarfUnit[]): boolean {
+  const le = elf.littleEndian;
+  for (const sec of elf.sections) {
+    if (sec.type !== 7 /* SHT_NOTE */) continue;
+    let d: Uint8Array;
+    try {
+      d = elf.sectionData(sec);
+    } catch {
+      continue;
+    }
+    const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    for (let p = 0; p + 12 <= d.length; ) {
+      const namesz = dv.getUint32(p, le);
+      const descsz = dv.getUint32(p + 4, le);
+      const type = dv.getUint32(p + 8, le);
+      const nameAt = p + 12;
+      const descAt = nameAt + ((namesz + 3) & ~3);
+      if (descAt + descsz > d.length) break;
+      if (type === LINUX_ELFNOTE_LTO_INFO && namesz === 6 && String.fromCharCode(...d.subarray(nameAt, nameAt + 5)) === "Linux" && d[nameAt + 5] === 0)
+        return descsz >= 4 ? dv.getInt32(descAt, le) !== 0 : false;
+      p = descAt + ((descsz + 3) & ~3);
+    }
+  }
+  for (const u of units) {
+    const forms = u.abbrevs.forms;
+    for (let k = 0; k < forms.length; k++) if (forms[k] === DW_FORM.ref_addr) return true;
+  }
+  return false;
+}
+
 /** Encode one unit on this thread into a fragment (a loader is reused across calls). */
 export function encodeOne(loader: CuLoader, unit: DwarfUnit, ctx: UnitContext): Fragment {
   loader.load(unit);
+  return encodeUnit(loader, ctx);
+}
+
+/** Encode all `units` as one merged CU (see {@link mergesUnits}). */
+export function encodeMerged(loader: CuLoader, units: readonly DwarfUnit[], ctx: UnitContext): Fragment {
+  loader.loadMerged(units);
   return encodeUnit(loader, ctx);
 }
 
@@ -123,9 +168,14 @@ export function encodeBtf(elf: ElfFile, opts: EncodeOptions = {}): Btf {
   const asm = new Assembler({ base: opts.base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: dwarf.sectionData(".debug_info")?.length });
   const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
   const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
-  for (let i = 0; i < units.length; i++) {
-    asm.add(encodeOne(loader, units[i]!, uctx));
-    opts.onProgress?.(i + 1, units.length);
+  if (mergesUnits(elf, units)) {
+    asm.add(encodeMerged(loader, units, uctx));
+    opts.onProgress?.(units.length, units.length);
+  } else {
+    for (let i = 0; i < units.length; i++) {
+      asm.add(encodeOne(loader, units[i]!, uctx));
+      opts.onProgress?.(i + 1, units.length);
+    }
   }
   return finishBtf(asm, opts);
 }

@@ -360,7 +360,7 @@ export class CuLoader {
     if (key === 0) return undefined;
     if (key >= SIDE) return this.side[key - SIDE];
     if (key > 0) return this.unit.file.str(key - 1);
-    return cstring(this.unit.data, -key - 1, this.unit.end);
+    return cstring(this.unit.data, -key - 1);
   }
 
   /** Name of tag `t`, decoded. */
@@ -524,35 +524,8 @@ export class CuLoader {
 
   /** Load `unit`: walk, recode. @throws {BtfError} where pahole's loader fails. */
   load(unit: DwarfUnit): void {
-    this.unit = unit;
-    this.addrSize = unit.addressSize;
-    this.n = 0;
-    this.nAnn = 0;
-    this.annComp.n = 0;
-    this.annNext.n = 0;
-    this.kids.n = 0;
-    this.types.n = 0;
-    this.types.push(-1);
-    this.tags.n = 0;
-    this.funcs.n = 0;
-    this.skipped = false;
-    this.language = 0;
-    this.unitBase = unit.offset;
-    const size = unit.endOffset - unit.offset;
-    if (this.slot.length < size) this.slot = new Int32Array(Math.max(size, this.slot.length * 2));
-    this.c = unit.cursor();
+    this.reset(unit, unit.offset, unit.endOffset);
     const c = this.c;
-    this.abbrevs = unit.abbrevs;
-    let masks = this.masks.get(this.abbrevs);
-    if (!masks) {
-      masks = [new Uint32Array(this.abbrevs.size), new Uint32Array(this.abbrevs.size)];
-      this.masks.set(this.abbrevs, masks);
-    }
-    [this.mask, this.nameAt] = masks;
-    this.strLE = unit.file.littleEndian;
-    this.strSection = undefined;
-    this.side.length = 0;
-    this.sideIndex.clear();
     try {
       if (!c.next()) {
         this.skipped = true;
@@ -569,10 +542,75 @@ export class CuLoader {
       this.eachChild(() => this.processUnitChild());
       this.recode();
     } finally {
-      for (let t = 0; t < this.n; t++) {
-        const rel = this.die[t]! - this.unitBase;
-        if (rel >= 0 && rel < this.slot.length) this.slot[rel] = 0;
+      this.clearSlots();
+    }
+  }
+
+  /**
+   * pahole `cus__merge_and_process_cu`: all `units` as ONE CU (one types table, one
+   * set of DIE references), as pahole does for LTO builds, where DIEs refer to other
+   * units (`DW_FORM_ref_addr`). The root DIEs themselves are not checked.
+   */
+  loadMerged(units: readonly DwarfUnit[]): void {
+    if (units.length === 0) return;
+    this.reset(units[0]!, units[0]!.offset, units[units.length - 1]!.endOffset);
+    try {
+      let first = true;
+      for (const u of units) {
+        this.enterUnit(u);
+        const c = this.c;
+        if (!c.next()) continue;
+        if (first) this.language = this.numeric(DW_AT.language);
+        first = false;
+        this.eachChild(() => this.processUnitChild());
       }
+      this.recode();
+    } finally {
+      this.clearSlots();
+    }
+  }
+
+  /** Start a load: empty tables, DIE offsets [from, to) addressable. */
+  private reset(unit: DwarfUnit, from: number, to: number): void {
+    this.n = 0;
+    this.nAnn = 0;
+    this.annComp.n = 0;
+    this.annNext.n = 0;
+    this.kids.n = 0;
+    this.types.n = 0;
+    this.types.push(-1);
+    this.tags.n = 0;
+    this.funcs.n = 0;
+    this.skipped = false;
+    this.language = 0;
+    this.unitBase = from;
+    const size = to - from;
+    if (this.slot.length < size) this.slot = new Int32Array(Math.max(size, this.slot.length * 2));
+    this.side.length = 0;
+    this.sideIndex.clear();
+    this.enterUnit(unit);
+  }
+
+  /** Walk `unit` next (its cursor, abbreviations and encoding). */
+  private enterUnit(unit: DwarfUnit): void {
+    this.unit = unit;
+    this.addrSize = unit.addressSize;
+    this.c = unit.cursor();
+    this.abbrevs = unit.abbrevs;
+    let masks = this.masks.get(this.abbrevs);
+    if (!masks) {
+      masks = [new Uint32Array(this.abbrevs.size), new Uint32Array(this.abbrevs.size)];
+      this.masks.set(this.abbrevs, masks);
+    }
+    [this.mask, this.nameAt] = masks;
+    this.strLE = unit.file.littleEndian;
+    this.strSection = undefined;
+  }
+
+  private clearSlots(): void {
+    for (let t = 0; t < this.n; t++) {
+      const rel = this.die[t]! - this.unitBase;
+      if (rel >= 0 && rel < this.slot.length) this.slot[rel] = 0;
     }
   }
 

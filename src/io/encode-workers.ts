@@ -24,7 +24,7 @@ import type { Btf } from "../btf/btf.js";
 import { ElfFile, type ElfSection } from "../elf/elf.js";
 import { DwarfFile, type DwarfSectionName, type DwarfUnit } from "../dwarf/dwarf.js";
 import { dwarfFromElf } from "../dwarf/elf-dwarf.js";
-import { compileUnits, elfContext, encodeOne, finishBtf, finishDedup, resolveFeatures, type EncodeOptions } from "../encode/index.js";
+import { compileUnits, elfContext, encodeMerged, encodeOne, finishBtf, finishDedup, mergesUnits, resolveFeatures, type EncodeOptions } from "../encode/index.js";
 import { Assembler } from "../encode/merge.js";
 import { CuLoader } from "../encode/loader.js";
 import { ElfFunctions, ObjectSymbols, type SectionInfo } from "../encode/elf-info.js";
@@ -59,7 +59,7 @@ const WANTED = new Set<string>(DWARF_SECTIONS);
 export function wantForEncode(s: ElfSection, elf: ElfFile): boolean {
   const name = s.name;
   if (WANTED.has(name) || (name.startsWith(".zdebug_") && WANTED.has("." + name.slice(2)))) return true;
-  if (name === ".BTF_ids") return true;
+  if (name === ".BTF_ids" || s.type === 7 /* SHT_NOTE: the LTO note */) return true;
   if (s.type === 2 /* SYMTAB */ || s.type === 3 /* STRTAB */ || s.type === 18 /* SYMTAB_SHNDX */) return true;
   if (elf.type !== 1 /* ET_REL */) return false;
   if (name.startsWith(".rela.") || name.startsWith(".rel.")) {
@@ -135,6 +135,14 @@ async function assemble(path: string, opts: EncodeFileOptions, features: EncodeF
   const infoBytes = dwarf.sectionData(".debug_info")?.length ?? 0;
   const asm = new Assembler({ base: opts.base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: infoBytes });
   const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
+  if (mergesUnits(elf, units)) {
+    // LTO: one CU made of all units, as pahole does (on one thread there too).
+    lap("setup");
+    const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
+    asm.add(encodeMerged(loader, units, uctx));
+    opts.onProgress?.(units.length, units.length);
+    return asm;
+  }
   if (jobs === 1 || units.length < 2 || infoBytes < (opts.parallelMin ?? 48 * 1024 * 1024)) {
     lap("setup");
     const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });

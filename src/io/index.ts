@@ -3,3 +3,4 @@ export * from "./files.js";
 export * from "./modules.js";
 export * from "./elf-write.js";
 export * from "./elf-sparse.js";
+export * from "./encode-workers.js";

@@ -10,7 +10,8 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BtfError, ElfFile, dumpRaw, parseBtf, writeBtf } from "../../src/index.js";
-import { encodeBtf, parseFeatures, defaultFeatures, ElfFunctions, msort, bsearch } from "../../src/encode/index.js";
+import { encodeBtf, parseFeatures, defaultFeatures, ElfFunctions, msort, bsearch, compileUnits, mergesUnits } from "../../src/encode/index.js";
+import { dwarfFromElf } from "../../src/dwarf/elf-dwarf.js";
 import { encodeFile } from "../../src/io/encode-workers.js";
 import { FIXTURES } from "../helpers/paths.js";
 
@@ -129,6 +130,19 @@ test("encode: type units are skipped as pahole skips them (references into them 
 test("encode: an object with only a split-DWARF skeleton unit gives no types (pahole writes no file)", () => {
   assert.match(readFileSync(join(GOLD, "pahole.rc"), "utf8"), /^skeleton-gcc 0 nothing$/m);
   assert.equal(encodeBtf(elfOf("skeleton-gcc")).nrTypes, 0);
+});
+
+test("encode: LTO objects (cross-unit references, or the Linux LTO note) are encoded as one merged CU", () => {
+  const unitsOf = (name: string) => compileUnits(dwarfFromElf(elfOf(name), { layout: "libdwfl" }));
+  for (const name of ["lto-gcc-O0-dw4", "lto-gcc-O2-dw5", "ltonote-gcc-O2-dw5"]) {
+    assert.ok(objects.includes(name), name);
+    assert.equal(mergesUnits(elfOf(name), unitsOf(name)), true, name);
+  }
+  assert.equal(mergesUnits(elfOf("funcs-gcc-O2-dw5"), unitsOf("funcs-gcc-O2-dw5")), false);
+  // Merged: one CU, so one progress step covering all units.
+  const seen: string[] = [];
+  encodeBtf(elfOf("ltonote-gcc-O2-dw5"), { onProgress: (d, t) => seen.push(`${d}/${t}`) });
+  assert.deepEqual(seen, ["4/4"]);
 });
 
 test("encode: an object without DWARF is refused with a clear error", () => {
