@@ -269,6 +269,14 @@ export class CuLoader {
   }
 
   /** A new tag for the DIE under the cursor (pahole `tag__init`, minus the references). */
+  /** pahole `tag__init`: a new tag with its `DW_AT_type` and `DW_AT_abstract_origin` read. */
+  private newTagWithRefs(tag: number): number {
+    const t = this.newTag(tag);
+    this.typeRef[t] = this.refAttr(DW_AT.type);
+    this.originRef[t] = this.refAttr(DW_AT.abstract_origin);
+    return t;
+  }
+
   private newTag(tag: number): number {
     if (this.n === this.cap) this.grow();
     const t = this.n++;
@@ -636,9 +644,7 @@ export class CuLoader {
       case DW_TAG.array_type:
         return this.newArray();
       case DW_TAG.string_type: {
-        const t = this.newTag(c.tag);
-        this.typeRef[t] = this.refAttr(DW_AT.type);
-        this.originRef[t] = this.refAttr(DW_AT.abstract_origin);
+        const t = this.newTagWithRefs(c.tag);
         const n = this.numeric(DW_AT.byte_size);
         this.n1[t] = n === 0 ? 1 : n;
         this.skip();
@@ -757,9 +763,7 @@ export class CuLoader {
   /** pahole `type__init`: the `struct type` part of structs, unions, enums and typedefs. */
   private newTypeFamily(): number {
     const c = this.c;
-    const t = this.newTag(c.tag);
-    this.typeRef[t] = this.refAttr(DW_AT.type);
-    this.originRef[t] = this.refAttr(DW_AT.abstract_origin);
+    const t = this.newTagWithRefs(c.tag);
     this.specRef[t] = this.refAttr(DW_AT.specification);
     this.nameKey[t] = this.nameAttr();
     this.n1[t] = u32(this.numeric(DW_AT.byte_size));
@@ -944,9 +948,7 @@ export class CuLoader {
   /** pahole `die__create_new_subroutine_type`. */
   private newSubroutine(): number {
     const c = this.c;
-    const t = this.newTag(c.tag);
-    this.typeRef[t] = this.refAttr(DW_AT.type);
-    this.originRef[t] = this.refAttr(DW_AT.abstract_origin);
+    const t = this.newTagWithRefs(c.tag);
     this.n1[t] = this.numeric(DW_AT.byte_size);
     this.withKids(t, () =>
       this.eachChild(() => {
@@ -983,9 +985,7 @@ export class CuLoader {
   /** pahole `parameter__new` (reads the DIE, does not move the cursor). */
   private newParameter(idx: number): number {
     const c = this.c;
-    const p = this.newTag(DW_TAG.formal_parameter);
-    this.typeRef[p] = this.refAttr(DW_AT.type);
-    this.originRef[p] = this.refAttr(DW_AT.abstract_origin);
+    const p = this.newTagWithRefs(DW_TAG.formal_parameter);
     this.nameKey[p] = this.nameAttr();
     if (idx >= 0 && idx < this.nrRegParams) {
       const r = classifyParameter(c, idx, this.opts.machine);
@@ -1001,9 +1001,7 @@ export class CuLoader {
   /** pahole `function__new` + `die__process_function`. */
   private newFunction(): number {
     const c = this.c;
-    const f = this.newTag(c.tag);
-    this.typeRef[f] = this.refAttr(DW_AT.type);
-    this.originRef[f] = this.refAttr(DW_AT.abstract_origin);
+    const f = this.newTagWithRefs(c.tag);
     this.specRef[f] = this.refAttr(DW_AT.specification);
     this.nameKey[f] = this.nameAttr();
     let fl = 0;
@@ -1129,9 +1127,7 @@ export class CuLoader {
   /** pahole `variable__new` (reads the DIE, does not move the cursor). */
   private newVariable(topLevel: boolean): number {
     const c = this.c;
-    const v = this.newTag(DW_TAG.variable);
-    this.typeRef[v] = this.refAttr(DW_AT.type);
-    this.originRef[v] = this.refAttr(DW_AT.abstract_origin);
+    const v = this.newTagWithRefs(DW_TAG.variable);
     this.nameKey[v] = this.nameAttr();
     let fl = topLevel ? F_TOPLEVEL : 0;
     if (this.present(DW_AT.external)) fl |= F_EXTERNAL;
