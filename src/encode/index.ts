@@ -34,12 +34,12 @@ import { defaultFeatures, parseFeatures, type EncodeFeatures } from "./features.
 import { collectKfuncs, ElfFunctions, ObjectSymbols, sectionInfos, symtabSection, type SectionInfo } from "./elf-info.js";
 import { CuLoader } from "./loader.js";
 import { encodeUnit, type Fragment, type UnitContext } from "./unit.js";
-import { Assembler } from "./merge.js";
+import { Assembler, type StringSource } from "./merge.js";
 
 export { defaultFeatures, parseFeatures, FEATURE_NAMES, type EncodeFeatures } from "./features.js";
 export { type Fragment, encodeUnit, type UnitContext } from "./unit.js";
 export { CuLoader, type LoaderOptions } from "./loader.js";
-export { Assembler, type AssembleOptions } from "./merge.js";
+export { Assembler, type AssembleOptions, type StringSource } from "./merge.js";
 export { ElfFunctions, ObjectSymbols, sectionInfos, collectKfuncs, type SectionInfo, type ElfFunction } from "./elf-info.js";
 export { msort, bsearch } from "./libc.js";
 
@@ -143,6 +143,11 @@ export function mergesUnits(elf: ElfFile, units: readonly DwarfUnit[]): boolean 
   return false;
 }
 
+/** The string sections fragments of `dwarf` refer to (see {@link StringSource}). */
+export function dwarfStrings(dwarf: DwarfFile): StringSource {
+  return { debugStr: dwarf.sectionData(".debug_str"), debugInfo: dwarf.sectionData(".debug_info") };
+}
+
 /** Encode one unit on this thread into a fragment (a loader is reused across calls). */
 export function encodeOne(loader: CuLoader, unit: DwarfUnit, ctx: UnitContext): Fragment {
   loader.load(unit);
@@ -165,7 +170,7 @@ export function encodeBtf(elf: ElfFile, opts: EncodeOptions = {}): Btf {
   const dwarf = dwarfFromElf(elf, { layout: "libdwfl" });
   const units = compileUnits(dwarf);
   const ectx = elfContext(elf, features);
-  const asm = new Assembler({ base: opts.base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: dwarf.sectionData(".debug_info")?.length });
+  const asm = new Assembler({ base: opts.base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: dwarf.sectionData(".debug_info")?.length, strings: dwarfStrings(dwarf) });
   const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
   const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
   if (mergesUnits(elf, units)) {

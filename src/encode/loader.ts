@@ -26,6 +26,7 @@ import { cstring } from "../elf/strtab.js";
 import { DW_AT, DW_ATE, DW_FORM, DW_OP, DW_TAG } from "../dwarf/constants.js";
 import { decodeExpression, exprEncoding, classifyParameter, parameterRegisterCount } from "../dwarf/expr.js";
 import type { EncodeFeatures } from "./features.js";
+import { KeyIndex } from "./key-index.js";
 
 /** Tag flags (`flags[t]`). */
 export const F_DECL = 1;
@@ -120,7 +121,7 @@ const ATTR_BIT = (() => {
 const SIDE = 2 ** 41;
 
 const TWO32 = 4294967296;
-const u32 = (v: number): number => ((v % TWO32) + TWO32) % TWO32;
+const u32 = (v: number): number => (v >= 0 && v < TWO32 ? v : ((v % TWO32) + TWO32) % TWO32);
 
 /** Growable Int32Array list. */
 class IntList {
@@ -186,6 +187,21 @@ export class CuLoader {
    * copy name bytes without decoding them.
    */
   nameKey = new Float64Array(0);
+  /** Scratch index for the encoder (name key -> local string number), reused per unit. */
+  readonly strIndex = new KeyIndex(4096);
+  private readonly fnCache = new KeyIndex(1024);
+  private fnCacheOwner: object | undefined;
+  /**
+   * The encoder's cache of ELF-symbol lookups by function name key, valid for one
+   * file: `owner` is that file's function table; another owner empties the cache.
+   */
+  functionCache(owner: object): KeyIndex {
+    if (this.fnCacheOwner !== owner) {
+      this.fnCache.clear();
+      this.fnCacheOwner = owner;
+    }
+    return this.fnCache;
+  }
   /** Names read as JS strings (forms without a fast path), for this unit. */
   side: string[] = [];
   private sideIndex = new Map<string, number>();
@@ -383,6 +399,11 @@ export class CuLoader {
   keySection(key: number): Uint8Array | undefined {
     if (key >= SIDE || key === 0) return undefined;
     return key > 0 ? this.debugStr() : this.unit.data;
+  }
+
+  /** True for a key of a name held as a JS string (not in a DWARF section). */
+  isSideKey(key: number): boolean {
+    return key >= SIDE;
   }
 
   /** Where name `key` starts in {@link keySection}. */

@@ -15,6 +15,7 @@ import { findStrBytes, setStringsDeduped } from "../btf/builder.js";
 import { Kind, kindOf, kflagOf, mkInfo, vlenOf, INT_SIGNED } from "../btf/kinds.js";
 import { strHash } from "../btf/strings.js";
 import { msort } from "./libc.js";
+import { KeyIndex } from "./key-index.js";
 import { KF_FASTCALL, type ElfFunctions, type SectionInfo } from "./elf-info.js";
 import type { EncodeFeatures } from "./features.js";
 import { FN_BY_PREFIX, FN_UNEXPECTED_REG, REF_INDEX, REF_OFF0, REF_REC, type Fragment } from "./unit.js";
@@ -222,8 +223,20 @@ class RawBtf {
   }
 }
 
+/**
+ * The DWARF string bytes fragments refer to by key (see {@link Fragment.strKeys}):
+ * the `.debug_str` and `.debug_info` sections of the file the fragments were made
+ * from.
+ */
+export interface StringSource {
+  debugStr?: Uint8Array;
+  debugInfo?: Uint8Array;
+}
+
 /** Options of the assembly (the ELF-side tables). */
 export interface AssembleOptions {
+  /** Where the fragments' name keys point (the DWARF of the encoded file). */
+  strings: StringSource;
   base?: Btf;
   /** Bytes of `.debug_info` (sizes the BTF storage up front; optional). */
   sizeHint?: number;
@@ -245,6 +258,9 @@ export class Assembler {
   private readonly saved: SavedFunc[] = [];
   private readonly byPrefix: Uint8Array;
   private readonly secinfo = new Map<number, number[]>();
+  /** `.debug_str` offset + 1 -> final string offset, for the names met so far. */
+  private readonly strpCache = new KeyIndex(1 << 14);
+  private strOff = new Uint32Array(1024);
 
   constructor(private readonly opts: AssembleOptions) {
     this.raw = new RawBtf(opts.base, opts.sizeHint);
@@ -268,15 +284,43 @@ export class Assembler {
     }
     if (fr.hasArray) this.needIndexType = true;
     // Local strings -> offsets, in first-use order.
-    const strOff = new Uint32Array(fr.nrStrs + 1);
+    if (this.strOff.length < fr.nrStrs + 1) this.strOff = new Uint32Array(Math.max(fr.nrStrs + 1, this.strOff.length * 2));
+    const strOff = this.strOff;
+    const keys = fr.strKeys;
     const sb = fr.strBytes;
     const hashes = fr.strHashes;
+    const cache = this.strpCache;
+    const { debugStr, debugInfo } = this.opts.strings;
     let pos = 0;
+    let side = 0;
     const mapStrings = (from: number, to: number): void => {
       for (let i = from; i < to; i++) {
-        const end = sb.indexOf(0, pos);
-        strOff[i + 1] = raw.addStrBytes(sb, pos, end, hashes[i]!);
-        pos = end + 1;
+        const key = keys[i]!;
+        let off: number;
+        if (key > 0) {
+          off = cache.get(key);
+          if (off < 0) {
+            const d = debugStr!;
+            const start = key - 1;
+            let h = 0;
+            let e = start;
+            for (let b = d[e]!; b !== 0 && e < d.length; b = d[++e]!) h = (Math.imul(h, 31) + b) | 0;
+            off = e === start ? 0 : raw.addStrBytes(d, start, e, h >>> 0);
+            cache.set(key, off);
+          }
+        } else if (key < 0) {
+          const d = debugInfo!;
+          const start = -key - 1;
+          let h = 0;
+          let e = start;
+          for (let b = d[e]!; b !== 0 && e < d.length; b = d[++e]!) h = (Math.imul(h, 31) + b) | 0;
+          off = e === start ? 0 : raw.addStrBytes(d, start, e, h >>> 0);
+        } else {
+          const end = sb.indexOf(0, pos);
+          off = raw.addStrBytes(sb, pos, end, hashes[side++]!);
+          pos = end + 1;
+        }
+        strOff[i + 1] = off;
       }
     };
     mapStrings(0, fr.strsBeforeInt);

@@ -9,7 +9,11 @@
  *   pahole's `type_id_off + 0` for members of unresolved type) — see the REF_* codes;
  * - strings: numbered in first-use order, which is the order libbpf's `btf__add_str`
  *   meets them, so adding them to the global set in that order gives pahole's string
- *   section;
+ *   section. A name is passed as its *key* (where its bytes are in `.debug_str` or
+ *   `.debug_info`, see {@link StringSource}): the merge reads the bytes there and
+ *   remembers each `.debug_str` offset's final string offset, so a name shared by
+ *   thousands of CUs is hashed once, and nothing is copied on the worker threads.
+ *   Only names the loader holds as JS strings travel as bytes;
  * - the synthetic `int` pahole appends after a CU's types when no earlier CU had an
  *   `int` to index arrays with.
  * @module
@@ -17,6 +21,7 @@
 import { BtfError } from "../internal/errors.js";
 import { DW_ATE, DW_TAG } from "../dwarf/constants.js";
 import { Kind, kindOf, mkInfo, INT_BOOL, INT_SIGNED } from "../btf/kinds.js";
+import { strHash } from "../btf/strings.js";
 import {
   type CuLoader, F_ARTIFICIAL, F_DECL, F_EXTERNAL, F_FN_UNEXPECTED, F_GLOBAL_SCOPE, F_TOPLEVEL, F_UNSPEC_PARMS,
 } from "./loader.js";
@@ -45,12 +50,17 @@ export interface Fragment {
   nameFields: Uint32Array;
   /** Word indices of the type-id fields (REF_* codes). */
   typeFields: Uint32Array;
-  /** Hash (libbpf `str_hash`) of each local string. */
-  strHashes: Uint32Array;
+  /**
+   * Where each local string's bytes are: k > 0, at k - 1 in `.debug_str`; k < 0, at
+   * -k - 1 in `.debug_info`; 0, the next string of {@link strBytes}.
+   */
+  strKeys: Float64Array;
   /** Records made from the CU's types table (they come before the synthetic int). */
   tableRecs: number;
-  /** The local strings, UTF-8, each followed by a NUL. */
+  /** The local strings with key 0, UTF-8, each followed by a NUL. */
   strBytes: Uint8Array;
+  /** Hash (libbpf `str_hash`) of each string of {@link strBytes}. */
+  strHashes: Uint32Array;
   /** Number of local strings. */
   nrStrs: number;
   /** Local strings first used before the synthetic int would be added. */
@@ -126,14 +136,19 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
   const f = ctx.features;
   const words = new Growable(1024);
   const offs = new Growable(256);
-  const strIndex = new Map<number, number>();
+  const strIndex = cu.strIndex;
+  strIndex.clear();
   const strKeys: number[] = [];
-  /** Local number (+ 1) of the name with key `key`, in first-use order within this CU (0: none, or ""). */
+  /**
+   * Local number (+ 1) of the name with key `key`, in first-use order within this CU
+   * (0: none). An empty name in a DWARF section gets a number too (its bytes are not
+   * read here): the merge maps it to offset 0, as `btf__add_str("")` gives.
+   */
   const str = (key: number): number => {
     if (key === 0) return 0;
     let i = strIndex.get(key);
-    if (i === undefined) {
-      i = cu.keyEmpty(key) ? 0 : strKeys.push(key);
+    if (i < 0) {
+      i = cu.isSideKey(key) && cu.keyEmpty(key) ? 0 : strKeys.push(key);
       strIndex.set(key, i);
     }
     return i;
@@ -346,6 +361,7 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
   const annComp = new Growable(16);
   const funcs = ctx.functions;
   const nFuncSyms = funcs.entries.length;
+  const fnCache = cu.functionCache(funcs);
   for (let i = 0; i < cu.funcs.n; i++) {
     const fn = cu.funcs.a[i]!;
     const fl = cu.flags[fn]!;
@@ -358,13 +374,26 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
     let entry = -1;
     let flags = 0;
     if (nFuncSyms) {
-      const name = cu.nameOf(fn);
-      if (name === undefined) continue;
-      entry = funcs.findExact(name);
-      if (entry < 0 && funcs.suffixCount && f.optimizedFunc) {
-        entry = funcs.findPrefix(name);
-        if (entry >= 0) flags |= FN_BY_PREFIX;
+      // The ELF symbol of this name, remembered per name key across the file's CUs:
+      // 0 none, else 2 + 2 * entry + (found by prefix).
+      const key = cu.nameKey[fn]!;
+      if (key === 0) continue;
+      const side = cu.isSideKey(key);
+      let found = side ? -1 : fnCache.get(key);
+      if (found < 0) {
+        const name = cu.keyString(key)!;
+        let e = funcs.findExact(name);
+        let byPrefix = 0;
+        if (e < 0 && funcs.suffixCount && f.optimizedFunc) {
+          e = funcs.findPrefix(name);
+          byPrefix = 1;
+        }
+        found = e < 0 ? 0 : 2 + 2 * e + byPrefix;
+        if (!side) fnCache.set(key, found);
       }
+      if (found === 0) continue;
+      entry = (found - 2) >>> 1;
+      if (found & 1) flags |= FN_BY_PREFIX;
     } else if (!(fl & F_EXTERNAL)) continue;
     if (entry < 0) continue;
     if (fl & F_FN_UNEXPECTED) flags |= FN_UNEXPECTED_REG;
@@ -396,44 +425,39 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
   if (f.var || f.globalVar) encodeVariables(cu, ctx, begin, words, offs, str, vars);
 
   // ---- strings, and where the merge must patch names and ids ----
-  // Name bytes are copied from the DWARF sections (JS-string names are encoded), and
-  // hashed on the way for the merge.
+  // Names in the DWARF sections travel as keys; JS-string names (other string forms,
+  // annotation values) as bytes, hashed here for the merge.
   const nStrs = strKeys.length;
-  const strHashes = new Uint32Array(nStrs);
-  let sb = new Uint8Array(4096);
-  let sp = 0;
+  const keys = new Float64Array(nStrs);
+  const sideBytes: Uint8Array[] = [];
+  let sideLen = 0;
   for (let i = 0; i < nStrs; i++) {
     const key = strKeys[i]!;
-    let src = cu.keySection(key);
-    let p = 0;
-    if (src) p = cu.keyPos(key);
-    else src = enc.encode(cu.keyString(key)! + "\0");
-    // Copy up to the NUL, hashing (a plain loop: names are short, and indexOf /
-    // subarray cost more per call than they save).
-    let h = 0;
-    const n = src.length;
-    for (;;) {
-      const b = p < n ? src[p++]! : 0;
-      if (sp === sb.length) {
-        const nb = new Uint8Array(sb.length * 2);
-        nb.set(sb);
-        sb = nb;
-      }
-      sb[sp++] = b;
-      if (b === 0) break;
-      h = (Math.imul(h, 31) + b) | 0;
+    if (!cu.isSideKey(key)) {
+      keys[i] = key;
+      continue;
     }
-    strHashes[i] = h >>> 0;
+    const b = enc.encode(cu.keyString(key)!);
+    sideBytes.push(b);
+    sideLen += b.length + 1;
   }
-  const strBytes = sb.slice(0, sp);
+  const strBytes = new Uint8Array(sideLen);
+  const strHashes = new Uint32Array(sideBytes.length);
+  for (let i = 0, p = 0; i < sideBytes.length; i++) {
+    const b = sideBytes[i]!;
+    strBytes.set(b, p);
+    strHashes[i] = strHash(b, 0, b.length);
+    p += b.length + 1;
+  }
   return {
     words: words.slice(),
     offs: offs.slice(),
     nameFields: nameFields.slice(),
     typeFields: typeFields.slice(),
-    strHashes,
+    strKeys: keys,
     tableRecs,
     strBytes,
+    strHashes,
     nrStrs: nStrs,
     strsBeforeInt,
     intId,

@@ -15,7 +15,13 @@ const CHUNK = 1 << 30;
 function readAt(fd: number, buf: Uint8Array, offset: number, length: number): void {
   let done = 0;
   while (done < length) {
-    const n = readSync(fd, buf, offset + done, Math.min(CHUNK, length - done), offset + done);
+    let n: number;
+    try {
+      n = readSync(fd, buf, offset + done, Math.min(CHUNK, length - done), offset + done);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new BtfError("IO", err.code === "EISDIR" ? "is a directory, not an ELF file" : `cannot read: ${err.message}`);
+    }
     if (n <= 0) throw new BtfError("IO", `short read at offset ${offset + done}`);
     done += n;
   }

@@ -24,7 +24,7 @@ import type { Btf } from "../btf/btf.js";
 import { ElfFile, type ElfSection } from "../elf/elf.js";
 import { DwarfFile, type DwarfSectionName, type DwarfUnit } from "../dwarf/dwarf.js";
 import { dwarfFromElf } from "../dwarf/elf-dwarf.js";
-import { compileUnits, elfContext, encodeMerged, encodeOne, finishBtf, finishDedup, mergesUnits, resolveFeatures, type EncodeOptions } from "../encode/index.js";
+import { compileUnits, dwarfStrings, elfContext, encodeMerged, encodeOne, finishBtf, finishDedup, mergesUnits, resolveFeatures, type EncodeOptions } from "../encode/index.js";
 import { Assembler } from "../encode/merge.js";
 import { CuLoader } from "../encode/loader.js";
 import { ElfFunctions, ObjectSymbols, type SectionInfo } from "../encode/elf-info.js";
@@ -123,6 +123,31 @@ export async function encodeFile(path: string, opts: EncodeFileOptions = {}): Pr
   return out;
 }
 
+/**
+ * Encode `path` once (on this thread) and assemble the result once per entry of
+ * `bases`: split BTF on that base, or non-split for `undefined` (pahole with and
+ * without `--btf_base`). The DWARF is read and decoded once; each output is the same
+ * as {@link encodeFile} with that base. Used by `modules report` for a module's split
+ * and non-split sizes.
+ */
+export async function encodeFileVariants(path: string, opts: { features?: EncodeFeatures | string; bases: readonly (Btf | undefined)[]; dedup?: boolean }): Promise<Btf[]> {
+  const features = resolveFeatures(opts.features);
+  const bytes = await readElfSections(path, wantForEncode);
+  const elf = new ElfFile(bytes);
+  const ectx = elfContext(elf, features);
+  const dwarf = dwarfFromElf(elf, { layout: "libdwfl" });
+  const units = compileUnits(dwarf);
+  const infoBytes = dwarf.sectionData(".debug_info")?.length ?? 0;
+  const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
+  const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
+  const frags = mergesUnits(elf, units) ? [encodeMerged(loader, units, uctx)] : units.map((u) => encodeOne(loader, u, uctx));
+  return opts.bases.map((base) => {
+    const asm = new Assembler({ base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: infoBytes, strings: dwarfStrings(dwarf) });
+    for (const f of frags) asm.add(f);
+    return finishBtf(asm, { base, dedup: opts.dedup });
+  });
+}
+
 /** Read `path` and append all its CUs (on this thread or on workers). */
 async function assemble(path: string, opts: EncodeFileOptions, features: EncodeFeatures, jobs: number, lap: (name: string) => void): Promise<Assembler> {
   const tm = opts.timings;
@@ -133,7 +158,7 @@ async function assemble(path: string, opts: EncodeFileOptions, features: EncodeF
   const dwarf = dwarfFromElf(elf, { layout: "libdwfl" });
   const units = compileUnits(dwarf);
   const infoBytes = dwarf.sectionData(".debug_info")?.length ?? 0;
-  const asm = new Assembler({ base: opts.base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: infoBytes });
+  const asm = new Assembler({ base: opts.base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: infoBytes, strings: dwarfStrings(dwarf) });
   const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
   if (mergesUnits(elf, units)) {
     // LTO: one CU made of all units, as pahole does (on one thread there too).
@@ -358,7 +383,7 @@ function workerMain(init: WorkerInit): void {
       for (let i = req.from; i < req.to; i++) {
         const f = encodeOne(loader, units[i]!, ctx);
         frags.push(f);
-        for (const a of [f.words, f.offs, f.strBytes, f.fnEntry, f.fnFlags, f.fnRet, f.fnParams, f.fnAnnots, f.parName, f.parType, f.annValue, f.annComp, f.vars])
+        for (const a of [f.words, f.offs, f.nameFields, f.typeFields, f.strKeys, f.strBytes, f.strHashes, f.fnEntry, f.fnFlags, f.fnRet, f.fnParams, f.fnAnnots, f.parName, f.parType, f.annValue, f.annComp, f.vars])
           if (a.buffer instanceof ArrayBuffer && !transfer.includes(a.buffer)) transfer.push(a.buffer);
       }
       reply = { batch: req.batch, frags, busy: performance.now() - tb };
