@@ -251,6 +251,20 @@ export class CuLoader {
     this.nrRegParams = parameterRegisterCount(opts.machine);
   }
 
+  /**
+   * Forget the last unit (its file's bytes can then be freed); the tables stay
+   * allocated for the next {@link load}.
+   */
+  detach(): void {
+    this.unit = undefined as unknown as DwarfUnit;
+    this.c = undefined as unknown as DieCursor;
+    this.abbrevs = undefined as unknown as AbbrevTable;
+    this.strSection = undefined;
+    this.side.length = 0;
+    this.sideIndex.clear();
+    this.annValue.length = 0;
+  }
+
   // ------------------------------------------------------------------------------
   // Storage
 

@@ -259,11 +259,13 @@ export class Assembler {
   private readonly byPrefix: Uint8Array;
   private readonly secinfo = new Map<number, number[]>();
   /** `.debug_str` offset + 1 -> final string offset, for the names met so far. */
-  private readonly strpCache = new KeyIndex(1 << 14);
+  private readonly strpCache: KeyIndex;
   private strOff = new Uint32Array(1024);
 
   constructor(private readonly opts: AssembleOptions) {
     this.raw = new RawBtf(opts.base, opts.sizeHint);
+    // About one distinct name per 64 bytes of .debug_info in a module; it grows.
+    this.strpCache = new KeyIndex(Math.max(256, Math.min(1 << 16, (opts.sizeHint ?? 0) >>> 6)));
     this.byPrefix = new Uint8Array(opts.functions.entries.length);
   }
 

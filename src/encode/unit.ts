@@ -258,7 +258,7 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
           const bitOff = cu.memberBitOffset(m);
           const bitSize = cu.n4[m]!;
           const mt = cu.type[m]!;
-          const isBitfield = bitSize !== 0 || bitOff % 8 !== 0;
+          const isBitfield = bitSize !== 0 || (bitOff & 7) !== 0;
           if ((isBitfield && (bitSize === 0 || bitSize > 255 || bitOff > 0xffffff)) || (isUnion && bitOff !== 0))
             fail(`[${offs.n}] ${isUnion ? "UNION" : "STRUCT"} ${cu.nameOf(t) ?? "(anon)"}'s field '${cu.nameOf(m) ?? ""}' offset=${bitOff} bit_size=${bitSize} Error emitting field`);
           const mn = str(cu.nameKey[m]!);

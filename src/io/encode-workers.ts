@@ -138,14 +138,31 @@ export async function encodeFileVariants(path: string, opts: { features?: Encode
   const dwarf = dwarfFromElf(elf, { layout: "libdwfl" });
   const units = compileUnits(dwarf);
   const infoBytes = dwarf.sectionData(".debug_info")?.length ?? 0;
-  const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
   const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
-  const frags = mergesUnits(elf, units) ? [encodeMerged(loader, units, uctx)] : units.map((u) => encodeOne(loader, u, uctx));
+  let frags: Fragment[];
+  if (mergesUnits(elf, units)) frags = [encodeMerged(new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features }), units, uctx)];
+  else {
+    const loader = threadLoader(ectx.machine, ectx.littleEndian, features);
+    frags = units.map((u) => encodeOne(loader, u, uctx));
+    loader.detach();
+  }
   return opts.bases.map((base) => {
     const asm = new Assembler({ base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: infoBytes, strings: dwarfStrings(dwarf) });
     for (const f of frags) asm.add(f);
     return finishBtf(asm, { base, dedup: opts.dedup });
   });
+}
+
+/**
+ * This thread's loader for files of this kind, kept from one file to the next: its
+ * tables are grown once, not once per module (`modules encode` encodes a thousand
+ * files on each thread). Not for merged (LTO) loads, whose tables span the whole file.
+ */
+let kept: { key: string; loader: CuLoader } | undefined;
+function threadLoader(machine: number, littleEndian: boolean, features: EncodeFeatures): CuLoader {
+  const key = `${machine}/${littleEndian}/${JSON.stringify(features)}`;
+  if (kept?.key !== key) kept = { key, loader: new CuLoader({ machine, littleEndian, features }) };
+  return kept.loader;
 }
 
 /** Read `path` and append all its CUs (on this thread or on workers). */
@@ -170,7 +187,7 @@ async function assemble(path: string, opts: EncodeFileOptions, features: EncodeF
   }
   if (jobs === 1 || units.length < 2 || infoBytes < (opts.parallelMin ?? 48 * 1024 * 1024)) {
     lap("setup");
-    const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
+    const loader = threadLoader(ectx.machine, ectx.littleEndian, features);
     let append = 0;
     for (let i = 0; i < units.length; i++) {
       const f = encodeOne(loader, units[i]!, uctx);
@@ -179,6 +196,7 @@ async function assemble(path: string, opts: EncodeFileOptions, features: EncodeF
       append += performance.now() - ta;
       opts.onProgress?.(i + 1, units.length);
     }
+    loader.detach();
     if (tm) tm.append = (tm.append ?? 0) + append;
     return asm;
   }

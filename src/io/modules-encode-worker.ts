@@ -59,8 +59,10 @@ async function encodeOne(job: EncodeJob): Promise<EncodeReply> {
   }
 }
 
+// One module at a time (jobs queue up behind each other), in the order sent.
+let queue: Promise<void> = Promise.resolve();
 parentPort!.on("message", (job: EncodeJob) => {
-  encodeOne(job).then(
+  queue = queue.then(() => encodeOne(job)).then(
     (r) => parentPort!.postMessage(r),
     (e: unknown) => {
       const err = e instanceof FileError ? e.error : e;

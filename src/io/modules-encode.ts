@@ -66,37 +66,37 @@ export async function encodeModules(dir: string, opts: ModulesEncodeOptions): Pr
   let done = 0;
   let bytesDone = 0;
   const url = new URL("./modules-encode-worker.js", import.meta.url);
+  // Each worker has up to two modules queued, so it never waits for this thread
+  // between modules.
   await Promise.all(
-    Array.from({ length: jobs }, async () => {
-      if (next >= order.length) return;
+    Array.from({ length: jobs }, () => {
+      if (next >= order.length) return Promise.resolve();
       const w = new Worker(url, { workerData: { base: opts.base, target: opts.target, features: opts.features } });
-      try {
-        for (;;) {
-          const i = order[next++];
-          if (i === undefined) return;
-          const job: EncodeJob = { path: paths[i]!, rel: relative(dir, paths[i]!) };
-          const reply = await new Promise<EncodeReply>((resolve, reject) => {
-            const onMsg = (m: EncodeReply) => {
-              w.off("error", onErr);
-              resolve(m);
-            };
-            const onErr = (e: Error) => {
-              w.off("message", onMsg);
-              reject(e);
-            };
-            w.once("message", onMsg);
-            w.once("error", onErr);
-            w.postMessage(job);
-          });
+      return new Promise<void>((resolve, reject) => {
+        const sent: number[] = [];
+        const send = (): boolean => {
+          const i = order[next];
+          if (i === undefined) return false;
+          next++;
+          sent.push(i);
+          w.postMessage({ path: paths[i]!, rel: relative(dir, paths[i]!) } satisfies EncodeJob);
+          return true;
+        };
+        w.on("message", (reply: EncodeReply) => {
+          const at = sent.findIndex((k) => paths[k] === reply.path);
+          const i = sent.splice(at < 0 ? 0 : at, 1)[0]!;
           const { path: _path, ...r } = reply;
           results[i] = r;
           done++;
           bytesDone += sizes[i]!;
           opts.onProgress?.({ done, total: paths.length, name: r.name, bytes: bytesDone, totalBytes });
-        }
-      } finally {
-        await w.terminate();
-      }
+          send();
+          if (sent.length === 0) void w.terminate().then(() => resolve(), reject);
+        });
+        w.on("error", reject);
+        send();
+        send();
+      });
     }),
   );
   return results;
