@@ -309,6 +309,16 @@ export class DieCursor {
     let k = t.attrStart[ix]!;
     while (k < n && attrs[k] !== at) k++;
     if (k === n) return -1;
+    return this.locateIndex(k);
+  }
+
+  /**
+   * Position of the value of the current DIE's attribute number `k` (an index into
+   * the abbreviation table's attribute arrays, within the DIE's row); sets `form`
+   * and `index`.
+   */
+  private locateIndex(k: number): number {
+    const t = this.table;
     this.index = k;
     let form = t.forms[k]!;
     let p = t.offsets[k]!;
@@ -408,7 +418,54 @@ export class DieCursor {
    */
   unsigned(at: number): number | undefined {
     const p = this.locate(at);
-    if (p < 0) return undefined;
+    return p < 0 ? undefined : this.unsignedValue(p);
+  }
+
+  /**
+   * The attribute-index forms of the accessors (`unsignedAt`, `refAt` ...): `k` is
+   * the index of one of the current DIE's attributes in its abbreviation table's
+   * attribute arrays (`attrStart[ix] <= k < attrStart[ix + 1]`), which a caller
+   * can precompute per abbreviation and so skip the search by attribute name.
+   */
+  unsignedAt(k: number): number | undefined {
+    return this.unsignedValue(this.locateIndex(k));
+  }
+
+  /** {@link formOf} by attribute index (see {@link unsignedAt}). */
+  formAt(k: number): number {
+    this.locateIndex(k);
+    return this.form;
+  }
+
+  /** {@link ref} by attribute index (see {@link unsignedAt}). */
+  refAt(k: number): number | undefined {
+    const p = this.locateIndex(k);
+    return this.refValue(this.form, p);
+  }
+
+  /** {@link flag} by attribute index (see {@link unsignedAt}). */
+  flagAt(k: number): boolean | undefined {
+    return this.flagValue(this.locateIndex(k));
+  }
+
+  /** {@link address} by attribute index (see {@link unsignedAt}). */
+  addressAt(k: number): bigint | undefined {
+    const p = this.locateIndex(k);
+    return this.addressValue(this.form, p);
+  }
+
+  /** {@link block} by attribute index (see {@link unsignedAt}). */
+  blockAt(k: number): Uint8Array | undefined {
+    const p = this.locateIndex(k);
+    return this.blockValue(this.form, p);
+  }
+
+  /** {@link bigConstant} by attribute index (see {@link unsignedAt}). */
+  bigConstantAt(k: number): bigint | undefined {
+    return this.bigConstantValue(this.locateIndex(k));
+  }
+
+  private unsignedValue(p: number): number | undefined {
     const d = this.data;
     switch (this.form) {
       case DW_FORM.data1:
@@ -470,7 +527,10 @@ export class DieCursor {
    */
   bigConstant(at: number): bigint | undefined {
     const p = this.locate(at);
-    if (p < 0) return undefined;
+    return p < 0 ? undefined : this.bigConstantValue(p);
+  }
+
+  private bigConstantValue(p: number): bigint | undefined {
     const d = this.data;
     switch (this.form) {
       case DW_FORM.data1:
@@ -507,7 +567,10 @@ export class DieCursor {
   /** A flag attribute (`flag`, `flag_present`). */
   flag(at: number): boolean | undefined {
     const p = this.locate(at);
-    if (p < 0) return undefined;
+    return p < 0 ? undefined : this.flagValue(p);
+  }
+
+  private flagValue(p: number): boolean | undefined {
     if (this.form === DW_FORM.flag_present) return true;
     if (this.form === DW_FORM.flag) {
       this.need(p, 1);
@@ -789,7 +852,7 @@ export class DieCursor {
           this.need(p, 16);
           return mk(d.slice(p, p + 16));
         }
-        const v = form === DW_FORM.sdata ? slebBig(d, p) : form === DW_FORM.implicit_const ? t.implicitConst(k) : this.bigConstantAt(form, p);
+        const v = form === DW_FORM.sdata ? slebBig(d, p) : form === DW_FORM.implicit_const ? t.implicitConst(k) : this.constantBig(form, p);
         if (form === DW_FORM.sdata) this.need(leb.end, 0);
         return mk(v);
       }
@@ -838,7 +901,7 @@ export class DieCursor {
     }
   }
 
-  private bigConstantAt(form: number, p: number): bigint {
+  private constantBig(form: number, p: number): bigint {
     if (form === DW_FORM.udata) {
       const v = ulebBig(this.data, p);
       this.need(leb.end, 0);

@@ -116,6 +116,8 @@ const ATTR_BIT = (() => {
   list.forEach((at, i) => (a[at] = i));
   return a;
 })();
+/** Number of attributes in {@link ATTR_BIT}. */
+const NB = 19;
 
 /** Name keys at or above this are indices into the loader's side table of JS strings. */
 const SIDE = 2 ** 41;
@@ -239,8 +241,10 @@ export class CuLoader {
   private mask: Uint32Array = new Uint32Array(0);
   /** Per abbreviation row: index + 1 of its DW_AT_name attribute (0: none). */
   private nameAt: Uint32Array = new Uint32Array(0);
+  /** Per abbreviation row and ATTR_BIT bit (`ix * NB + bit`): the attribute's index in the table, or -1. */
+  private attrIdx: Int32Array = new Int32Array(0);
   private abbrevs!: AbbrevTable;
-  private readonly masks = new WeakMap<AbbrevTable, [Uint32Array, Uint32Array]>();
+  private readonly masks = new WeakMap<AbbrevTable, [Uint32Array, Uint32Array, Int32Array]>();
   private strSection: Uint8Array | undefined;
   private strLE = true;
   private readonly opts: LoaderOptions;
@@ -346,11 +350,16 @@ export class CuLoader {
   private computeMask(ix: number): number {
     const t = this.abbrevs;
     let m = 0x80000000;
+    const idx = this.attrIdx;
+    idx.fill(-1, ix * NB, ix * NB + NB);
     for (let k = t.attrStart[ix]!, e = t.attrStart[ix + 1]!; k < e; k++) {
       const a = t.attrs[k]!;
       const b = a < ATTR_BIT.length ? ATTR_BIT[a]! : -1;
-      if (b >= 0) m |= 1 << b;
-      if (a === DW_AT.name) this.nameAt[ix] = k + 1;
+      if (b >= 0 && !(m & (1 << b))) {
+        m |= 1 << b;
+        idx[ix * NB + b] = k; // the first, as a search by name finds it
+      }
+      if (a === DW_AT.name && this.nameAt[ix] === 0) this.nameAt[ix] = k + 1;
     }
     this.mask[ix] = m >>> 0;
     return m >>> 0;
@@ -436,11 +445,22 @@ export class CuLoader {
     return (this.strSection ??= this.unit.file.requireSection(".debug_str", "DW_FORM_strp"));
   }
 
+  /**
+   * Index (in the abbreviation table's attribute arrays) of the current DIE's
+   * attribute `at`, one of {@link ATTR_BIT}'s, or -1 when it has none.
+   */
+  private idx(at: number): number {
+    const ix = this.c.ix;
+    if (this.mask[ix] === 0) this.computeMask(ix);
+    return this.attrIdx[ix * NB + ATTR_BIT[at]!]!;
+  }
+
   /** Reference attribute as a global DIE offset (0 when absent or unresolvable). */
   private refAttr(at: number): number {
-    if (!this.present(at)) return 0;
+    const k = this.idx(at);
+    if (k < 0) return 0;
     try {
-      return this.c.ref(at) ?? 0;
+      return this.c.refAt(k) ?? 0;
     } catch (e) {
       if (e instanceof BtfError) return 0; // libdw's dwarf_formref_die fails: no reference
       throw e;
@@ -449,15 +469,15 @@ export class CuLoader {
 
   /** pahole `attr_numeric` for constants and flags (0 when absent or of another form). */
   private numeric(at: number): number {
-    if (!this.present(at)) return 0;
+    const k = this.idx(at);
+    if (k < 0) return 0;
     const c = this.c;
-    const form = c.formOf(at);
-    if (form === undefined) return 0;
+    const form = c.formAt(k);
     switch (form) {
       case DW_FORM.flag_present:
         return 1;
       case DW_FORM.flag:
-        return c.flag(at) ? 1 : 0;
+        return c.flagAt(k) ? 1 : 0;
       case DW_FORM.addr:
       case DW_FORM.addrx:
       case DW_FORM.addrx1:
@@ -465,18 +485,20 @@ export class CuLoader {
       case DW_FORM.addrx3:
       case DW_FORM.addrx4:
       case DW_FORM.GNU_addr_index:
-        return Number(c.address(at) ?? 0n);
+        return Number(c.addressAt(k) ?? 0n);
       default:
-        return c.unsigned(at) ?? 0;
+        return c.unsignedAt(k) ?? 0;
     }
   }
 
   /** pahole `__attr_offset`: a constant, or a `DW_OP_plus_uconst`/`DW_OP_constu` block. */
   private attrOffset(at: number): number {
     const c = this.c;
-    const v = c.unsigned(at);
+    const k = this.idx(at);
+    if (k < 0) return 0;
+    const v = c.unsignedAt(k);
     if (v !== undefined) return u32(v);
-    const b = c.block(at);
+    const b = c.blockAt(k);
     if (b === undefined || b.length === 0) return 0;
     if (b[0] === DW_OP.plus_uconst || b[0] === DW_OP.constu) {
       let r = 0;
@@ -642,10 +664,10 @@ export class CuLoader {
     this.abbrevs = unit.abbrevs;
     let masks = this.masks.get(this.abbrevs);
     if (!masks) {
-      masks = [new Uint32Array(this.abbrevs.size), new Uint32Array(this.abbrevs.size)];
+      masks = [new Uint32Array(this.abbrevs.size), new Uint32Array(this.abbrevs.size), new Int32Array(this.abbrevs.size * NB)];
       this.masks.set(this.abbrevs, masks);
     }
-    [this.mask, this.nameAt] = masks;
+    [this.mask, this.nameAt, this.attrIdx] = masks;
     this.strLE = unit.file.littleEndian;
     this.strSection = undefined;
   }
