@@ -63,14 +63,14 @@ export function bsearch<K, T>(key: K, a: readonly T[], cmp: (key: K, el: T) => n
   return -1;
 }
 
-/** `strcmp` on strings of single-byte characters (ELF and DWARF names): sign only. */
+/**
+ * `strcmp` on ELF and DWARF names: sign only. JavaScript's own comparison orders
+ * strings by UTF-16 code units, which for these names (bytes decoded one to a code
+ * unit, or UTF-8 decoded to the Basic Multilingual Plane) is the order of their
+ * bytes, as `strcmp`'s `unsigned char` comparison; it runs natively.
+ */
 export function strcmp(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const d = a.charCodeAt(i) - b.charCodeAt(i);
-    if (d !== 0) return d;
-  }
-  return a.length - b.length;
+  return a === b ? 0 : a < b ? -1 : 1;
 }
 
 /** `strncmp(a, b, n)`: compares at most `n` characters, stopping at the end of either. */

@@ -793,10 +793,16 @@ export class CuLoader {
 
   /** pahole `add_child_llvm_annotations`: `btf_decl_tag` children of the current DIE. Consumes the subtree. */
   private childAnnotations(owner: number, comp: number): void {
-    this.eachChild(() => {
-      if (this.c.tag === DW_TAG.LLVM_annotation) this.llvmAnnotation(owner, comp);
+    // eachChild's loop, written out: this runs for every member, most without children.
+    const c = this.c;
+    const d = c.depth;
+    const kids = c.hasChildren;
+    this.valid = c.next();
+    if (!kids) return;
+    while (this.valid && c.depth > d) {
+      if (c.tag === DW_TAG.LLVM_annotation) this.llvmAnnotation(owner, comp);
       this.skip();
-    });
+    }
   }
 
   /** pahole `add_llvm_annotation` for the current DIE (does not move the cursor). */
