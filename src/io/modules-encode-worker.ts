@@ -1,5 +1,6 @@
 /** Worker of {@link encodeModules}: loads the base once, then encodes the modules it is sent. */
-import { parentPort, workerData } from "node:worker_threads";
+import { workerData } from "node:worker_threads";
+import { serveModules } from "./module-pool.js";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
@@ -59,17 +60,10 @@ async function encodeOne(job: EncodeJob): Promise<EncodeReply> {
   }
 }
 
-// One module at a time (jobs queue up behind each other), in the order sent.
-let queue: Promise<void> = Promise.resolve();
-parentPort!.on("message", (job: EncodeJob) => {
-  queue = queue.then(() => encodeOne(job)).then(
-    (r) => parentPort!.postMessage(r),
-    (e: unknown) => {
-      const err = e instanceof FileError ? e.error : e;
-      const reason = isBtfError(err) ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`;
-      parentPort!.postMessage({ path: job.path, name: job.rel, ok: false, reason } satisfies EncodeReply);
-    },
-  );
+serveModules<EncodeReply>(encodeOne, (job, e) => {
+  const err = e instanceof FileError ? e.error : e;
+  const reason = isBtfError(err) ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`;
+  return { path: job.path, name: job.rel, ok: false, reason };
 });
 
 process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));

@@ -5,11 +5,8 @@
  * Compressed modules (.ko.xz, .ko.zst, .ko.gz) are unpacked, encoded and written back
  * compressed the same way. A failure in one module is reported; the others go on.
  */
-import { Worker } from "node:worker_threads";
-import { availableParallelism } from "node:os";
 import { listModules } from "./modules.js";
-import { relative } from "node:path";
-import { statSync } from "node:fs";
+import { runModulePool, type ModuleJob } from "./module-pool.js";
 
 /** Where the BTF goes. */
 export type EncodeTarget =
@@ -39,10 +36,7 @@ export interface ModuleEncodeResult {
 }
 
 /** Messages between the pool and its workers (see modules-encode-worker.ts). */
-export interface EncodeJob {
-  path: string;
-  rel: string;
-}
+export type EncodeJob = ModuleJob;
 export interface EncodeReply extends ModuleEncodeResult {
   path: string;
 }
@@ -56,48 +50,10 @@ export interface EncodeReply extends ModuleEncodeResult {
  */
 export async function encodeModules(dir: string, opts: ModulesEncodeOptions): Promise<ModuleEncodeResult[]> {
   const paths = listModules(dir);
-  const sizes = paths.map((p) => statSync(p).size);
-  const totalBytes = sizes.reduce((a, b) => a + b, 0);
-  const jobs = Math.max(1, Math.min(opts.jobs ?? Math.min(8, availableParallelism()), paths.length || 1));
-  const results: ModuleEncodeResult[] = new Array(paths.length);
-  // Largest first: the long poles start early, the small ones fill the gaps.
-  const order = paths.map((_, i) => i).sort((a, b) => sizes[b]! - sizes[a]! || a - b);
-  let next = 0;
-  let done = 0;
-  let bytesDone = 0;
-  const url = new URL("./modules-encode-worker.js", import.meta.url);
-  // Each worker has up to two modules queued, so it never waits for this thread
-  // between modules.
-  await Promise.all(
-    Array.from({ length: jobs }, () => {
-      if (next >= order.length) return Promise.resolve();
-      const w = new Worker(url, { workerData: { base: opts.base, target: opts.target, features: opts.features } });
-      return new Promise<void>((resolve, reject) => {
-        const sent: number[] = [];
-        const send = (): boolean => {
-          const i = order[next];
-          if (i === undefined) return false;
-          next++;
-          sent.push(i);
-          w.postMessage({ path: paths[i]!, rel: relative(dir, paths[i]!) } satisfies EncodeJob);
-          return true;
-        };
-        w.on("message", (reply: EncodeReply) => {
-          const at = sent.findIndex((k) => paths[k] === reply.path);
-          const i = sent.splice(at < 0 ? 0 : at, 1)[0]!;
-          const { path: _path, ...r } = reply;
-          results[i] = r;
-          done++;
-          bytesDone += sizes[i]!;
-          opts.onProgress?.({ done, total: paths.length, name: r.name, bytes: bytesDone, totalBytes });
-          send();
-          if (sent.length === 0) void w.terminate().then(() => resolve(), reject);
-        });
-        w.on("error", reject);
-        send();
-        send();
-      });
-    }),
-  );
-  return results;
+  const replies = await runModulePool<EncodeReply>(new URL("./modules-encode-worker.js", import.meta.url), dir, paths, {
+    jobs: opts.jobs,
+    workerData: () => ({ base: opts.base, target: opts.target, features: opts.features }),
+    onProgress: (p) => opts.onProgress?.(p),
+  });
+  return replies.map(({ path: _path, ...r }) => r);
 }

@@ -3,7 +3,8 @@
  * then measures the modules it is sent, one at a time — by the DWARF method (encode
  * twice: on the base, and without one) or the closure method (src/modules/report.ts).
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { workerData } from "node:worker_threads";
+import { serveModules } from "./module-pool.js";
 import { join } from "node:path";
 import { writeBtf } from "../btf/write.js";
 import { BtfError, isBtfError } from "../internal/errors.js";
@@ -38,15 +39,12 @@ async function measure(job: ReportJob): Promise<ModuleSize> {
   return measureModule(base, job.rel, probe.bytes ?? (await readInput(job.path)));
 }
 
-parentPort!.on("message", (job: ReportJob) => {
-  measure(job).then(
-    (size) => parentPort!.postMessage({ path: job.path, size } satisfies ReportReply),
-    (e: unknown) => {
-      const err = e instanceof FileError ? e.error : e;
-      const reply: ReportReply = isBtfError(err)
-        ? { path: job.path, name: job.rel, reason: (e as Error).message } // a FileError's names the file (the base)
-        : { path: job.path, name: job.rel, reason: `internal error: ${(err as Error)?.stack ?? String(err)}`, internal: true };
-      parentPort!.postMessage(reply);
-    },
-  );
-});
+serveModules<ReportReply>(
+  async (job) => ({ path: job.path, size: await measure(job) }),
+  (job, e) => {
+    const err = e instanceof FileError ? e.error : e;
+    return isBtfError(err)
+      ? { path: job.path, name: job.rel, reason: (e as Error).message } // a FileError's names the file (the base)
+      : { path: job.path, name: job.rel, reason: `internal error: ${(err as Error)?.stack ?? String(err)}`, internal: true };
+  },
+);

@@ -8,10 +8,10 @@
  * DWARF is read and decoded once per module for both encodings.
  * @module
  */
-import { Worker } from "node:worker_threads";
-import { availableParallelism, tmpdir } from "node:os";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { tmpdir } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { runModulePool, type ModuleJob } from "./module-pool.js";
 import { summarizeReport, type ModuleSize, type ReportResult } from "../modules/report.js";
 import { listModules } from "./modules.js";
 
@@ -43,10 +43,7 @@ export interface ReportWorkerInit {
   scratch: string;
   id: number;
 }
-export interface ReportJob {
-  path: string;
-  rel: string;
-}
+export type ReportJob = ModuleJob;
 export type ReportReply = { path: string; size: ModuleSize } | { path: string; name: string; reason: string; internal?: boolean };
 
 /**
@@ -62,50 +59,14 @@ export type ReportReply = { path: string; size: ModuleSize } | { path: string; n
  */
 export async function reportModuleTree(dir: string, opts: ModulesReportOptions): Promise<ReportResult> {
   const paths = listModules(dir);
-  const sizes = paths.map((p) => statSync(p).size);
-  const totalBytes = sizes.reduce((a, b) => a + b, 0);
-  const jobs = Math.max(1, Math.min(opts.jobs ?? Math.min(8, availableParallelism()), paths.length || 1));
-  const replies: ReportReply[] = new Array(paths.length);
-  // Largest first: the long poles start early, the small ones fill the gaps.
-  const order = paths.map((_, i) => i).sort((a, b) => sizes[b]! - sizes[a]! || a - b);
-  let next = 0;
-  let done = 0;
-  let bytesDone = 0;
-  const url = new URL("./modules-report-worker.js", import.meta.url);
   const scratch = mkdtempSync(join(tmpdir(), "btfkit-mrep-"));
+  let replies: ReportReply[];
   try {
-    await Promise.all(
-      Array.from({ length: jobs }, async (_, id) => {
-        if (next >= order.length) return;
-        const init: ReportWorkerInit = { base: opts.base, method: opts.method ?? "auto", features: opts.features, scratch, id };
-        const w = new Worker(url, { workerData: init });
-        try {
-          for (;;) {
-            const i = order[next++];
-            if (i === undefined) return;
-            const job: ReportJob = { path: paths[i]!, rel: relative(dir, paths[i]!) };
-            replies[i] = await new Promise<ReportReply>((resolve, reject) => {
-              const onMsg = (m: ReportReply) => {
-                w.off("error", onErr);
-                resolve(m);
-              };
-              const onErr = (e: Error) => {
-                w.off("message", onMsg);
-                reject(e);
-              };
-              w.once("message", onMsg);
-              w.once("error", onErr);
-              w.postMessage(job);
-            });
-            done++;
-            bytesDone += sizes[i]!;
-            opts.onProgress?.({ done, total: paths.length, name: job.rel, bytes: bytesDone, totalBytes });
-          }
-        } finally {
-          await w.terminate();
-        }
-      }),
-    );
+    replies = await runModulePool<ReportReply>(new URL("./modules-report-worker.js", import.meta.url), dir, paths, {
+      jobs: opts.jobs,
+      workerData: (id): ReportWorkerInit => ({ base: opts.base, method: opts.method ?? "auto", features: opts.features, scratch, id }),
+      onProgress: (p) => opts.onProgress?.(p),
+    });
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
