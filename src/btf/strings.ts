@@ -67,12 +67,15 @@ export class StringSet {
   /** Bytes used. */
   length = 0;
   private table: Int32Array; // local offset + 1, 0 = empty
+  /** The hash of each slot's string: a probe compares it before touching the bytes. */
+  private hashes: Int32Array;
   private count = 0;
 
   /** @param withEmpty start with "" at offset 0 (a non-split section). */
   constructor(withEmpty = true, capacity = 256) {
     this.data = new Uint8Array(Math.max(16, capacity));
     this.table = new Int32Array(64);
+    this.hashes = new Int32Array(64);
     if (withEmpty) this.addBytes(new Uint8Array(0), 0, 0);
   }
 
@@ -101,18 +104,21 @@ export class StringSet {
 
   private rehash(): void {
     const old = this.table;
+    const oldH = this.hashes;
     const t = new Int32Array(old.length * 2);
+    const th = new Int32Array(old.length * 2);
     const mask = t.length - 1;
     for (let i = 0; i < old.length; i++) {
       const v = old[i]!;
       if (!v) continue;
-      const off = v - 1;
-      const end = this.data.indexOf(0, off);
-      let j = strHash(this.data, off, end) & mask;
+      const h = oldH[i]!;
+      let j = h & mask;
       while (t[j]) j = (j + 1) & mask;
       t[j] = v;
+      th[j] = h;
     }
     this.table = t;
+    this.hashes = th;
   }
 
   /** Index an already stored string at [start, end) unless an equal one is indexed. */
@@ -121,15 +127,17 @@ export class StringSet {
     const mask = this.table.length - 1;
     const d = this.data;
     const len = end - start;
-    let j = strHash(d, start, end) & mask;
+    const h = strHash(d, start, end) | 0;
+    let j = h & mask;
     for (;;) {
       const v = this.table[j]!;
       if (!v) break;
       const off = v - 1;
-      if (d[off + len] === 0 && equalBytes(d, off, d, start, len)) return;
+      if (this.hashes[j] === h && d[off + len] === 0 && equalBytes(d, off, d, start, len)) return;
       j = (j + 1) & mask;
     }
     this.table[j] = start + 1;
+    this.hashes[j] = h;
     this.count++;
   }
 
@@ -138,12 +146,15 @@ export class StringSet {
     const mask = this.table.length - 1;
     const d = this.data;
     const len = end - start;
-    let j = hash & mask;
+    const h = hash | 0;
+    const table = this.table;
+    const hashes = this.hashes;
+    let j = h & mask;
     for (;;) {
-      const v = this.table[j]!;
+      const v = table[j]!;
       if (!v) return -1;
       const off = v - 1;
-      if (d[off + len] === 0 && equalBytes(d, off, src, start, len)) return off;
+      if (hashes[j] === h && d[off + len] === 0 && equalBytes(d, off, src, start, len)) return off;
       j = (j + 1) & mask;
     }
   }
@@ -164,6 +175,7 @@ export class StringSet {
     let j = hash & mask;
     while (this.table[j]) j = (j + 1) & mask;
     this.table[j] = off + 1;
+    this.hashes[j] = hash | 0;
     this.count++;
     return off;
   }

@@ -31,13 +31,27 @@ export interface ElfSymbol {
   shndx: number;
 }
 
+/** Parsed symbol tables, per file and section index (see {@link readSymbols}). */
+const parsed = new WeakMap<ElfFile, Map<number, ElfSymbol[]>>();
+
 /**
  * Read every entry of a symbol table section.
  *
  * @throws {BtfError} MALFORMED when the section, its string table (`sh_link`) or its
  *   extended-index table is out of bounds, or a name is not terminated.
+ *
+ * The result is parsed once per file and section and shared by every caller: do
+ * not modify it.
  */
 export function readSymbols(elf: ElfFile, sec: ElfSection): ElfSymbol[] {
+  let byIndex = parsed.get(elf);
+  if (!byIndex) parsed.set(elf, (byIndex = new Map()));
+  let out = byIndex.get(sec.index);
+  if (!out) byIndex.set(sec.index, (out = parseSymbols(elf, sec)));
+  return out;
+}
+
+function parseSymbols(elf: ElfFile, sec: ElfSection): ElfSymbol[] {
   if (sec.type !== SHT_SYMTAB && sec.type !== SHT_DYNSYM)
     throw new BtfError("ARGUMENT", `section ${sec.name} is not a symbol table`, { offset: sec.offset });
   const entSize = elf.is64 ? 24 : 16;

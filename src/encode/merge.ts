@@ -43,6 +43,8 @@ class StrTab {
   data: Uint8Array;
   length = 0;
   private table = new Int32Array(1 << 12); // offset + 1, 0 = empty
+  /** Each slot's hash, compared before the bytes. */
+  private hashes = new Int32Array(1 << 12);
   private count = 0;
 
   constructor(withEmpty: boolean) {
@@ -55,12 +57,13 @@ class StrTab {
     const len = end - start;
     let mask = this.table.length - 1;
     const d = this.data;
+    h |= 0;
     let j = h & mask;
     for (;;) {
       const v = this.table[j]!;
       if (!v) break;
       const off = v - 1;
-      if (d[off + len] === 0) {
+      if (this.hashes[j] === h && d[off + len] === 0) {
         let i = 0;
         while (i < len && d[off + i] === src[start + i]) i++;
         if (i === len) return off;
@@ -85,25 +88,28 @@ class StrTab {
     j = h & mask;
     while (this.table[j]) j = (j + 1) & mask;
     this.table[j] = off + 1;
+    this.hashes[j] = h;
     this.count++;
     return off;
   }
 
   private rehash(): void {
     const old = this.table;
+    const oldH = this.hashes;
     const t = new Int32Array(old.length * 2);
+    const th = new Int32Array(old.length * 2);
     const mask = t.length - 1;
-    const d = this.data;
     for (let i = 0; i < old.length; i++) {
       const v = old[i]!;
       if (!v) continue;
-      const off = v - 1;
-      const end = d.indexOf(0, off);
-      let j = strHash(d, off, end) & mask;
+      const h = oldH[i]!;
+      let j = h & mask;
       while (t[j]) j = (j + 1) & mask;
       t[j] = v;
+      th[j] = h;
     }
     this.table = t;
+    this.hashes = th;
   }
 }
 
