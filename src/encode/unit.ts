@@ -116,10 +116,15 @@ class Growable {
       b.set(this.a);
       this.a = b;
     }
-    this.a[this.n++] = v >>> 0;
+    this.a[this.n++] = v; // stored modulo 2^32
   }
-  slice(): Uint32Array {
-    return this.a.slice(0, this.n);
+  /** The values, without a copy (the list must not be used after). */
+  view(): Uint32Array {
+    return this.a.subarray(0, this.n);
+  }
+  /** The same, read as signed 32-bit values. */
+  viewSigned(): Int32Array {
+    return new Int32Array(this.a.buffer, 0, this.n);
   }
 }
 
@@ -134,8 +139,11 @@ const fail = (msg: string): never => {
  */
 export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
   const f = ctx.features;
-  const words = new Growable(1024);
-  const offs = new Growable(256);
+  // Sized from the CU (records are 3 words plus up to 3 per member, parameter or
+  // enumerator) so that growing is rare.
+  const sizeGuess = cu.types.n + cu.kids.n;
+  const words = new Growable(3 * sizeGuess + 64);
+  const offs = new Growable(cu.types.n + 16);
   const strIndex = cu.strIndex;
   strIndex.clear();
   const strKeys: number[] = [];
@@ -156,8 +164,8 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
   /** The same for a JS string. */
   const strJs = (s: string | undefined): number => (s === undefined || s === "" ? 0 : str(cu.sideKey(s)));
   // Where the merge patches names and type ids, recorded as the words are written.
-  const nameFields = new Growable(4096);
-  const typeFields = new Growable(4096);
+  const nameFields = new Growable(sizeGuess + 64);
+  const typeFields = new Growable(sizeGuess + 64);
   const begin = (nameIdx: number, info: number, third: number): number => {
     const o = words.n;
     offs.push(o);
@@ -450,10 +458,10 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
     p += b.length + 1;
   }
   return {
-    words: words.slice(),
-    offs: offs.slice(),
-    nameFields: nameFields.slice(),
-    typeFields: typeFields.slice(),
+    words: words.view(),
+    offs: offs.view(),
+    nameFields: nameFields.view(),
+    typeFields: typeFields.view(),
     strKeys: keys,
     tableRecs,
     strBytes,
@@ -463,16 +471,16 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
     intId,
     nrEntries,
     hasArray,
-    fnEntry: Int32Array.from(fnEntry.slice()),
-    fnFlags: Int32Array.from(fnFlags.slice()),
-    fnRet: fnRet.slice(),
-    fnParams: Int32Array.from(fnParams.slice()),
-    fnAnnots: Int32Array.from(fnAnnots.slice()),
-    parName: Int32Array.from(parName.slice()),
-    parType: parType.slice(),
-    annValue: Int32Array.from(annValue.slice()),
-    annComp: Int32Array.from(annComp.slice()),
-    vars: vars.slice(),
+    fnEntry: fnEntry.viewSigned(),
+    fnFlags: fnFlags.viewSigned(),
+    fnRet: fnRet.view(),
+    fnParams: fnParams.viewSigned(),
+    fnAnnots: fnAnnots.viewSigned(),
+    parName: parName.viewSigned(),
+    parType: parType.view(),
+    annValue: annValue.viewSigned(),
+    annComp: annComp.viewSigned(),
+    vars: vars.view(),
   };
 }
 
