@@ -91,7 +91,7 @@ export class DieCursor {
   }
 
   private bad(msg: string, at: number): never {
-    throw new BtfError("MALFORMED", msg, { offset: at, section: this.sectionName });
+    throw new BtfError("MALFORMED", msg, { offset: at + this.unit.window, section: this.sectionName });
   }
 
   /** The current DIE's abbreviation (an object view; undefined when not on a DIE). */
@@ -106,7 +106,7 @@ export class DieCursor {
 
   /** Section-relative offset of the current DIE (for messages). */
   private get here(): number {
-    return this.offset - this.base;
+    return this.unit.sectionPos(this.offset);
   }
 
   /**

@@ -49,6 +49,26 @@ export interface DwarfSource {
   split?: boolean;
   /** For a `.dwo`: the DWARF of the main object (with the skeleton units and `.debug_addr`). */
   skeleton?: DwarfFile;
+  /**
+   * The `.debug_info` bytes given are a window of the section starting at this
+   * section offset (whole units): global offsets (DIE offsets, references, messages)
+   * stay those of the whole section, while only the window is in memory. Not with
+   * `.debug_types`. Default 0.
+   */
+  infoStart?: number;
+  /**
+   * Share decoded strings with this file (the same `.debug_str`/`.debug_line_str`):
+   * windows of one file decode each string once.
+   */
+  stringsFrom?: DwarfFile;
+}
+
+/** Decoded strings of a file (shared by the windows of one file). */
+interface StringCache {
+  /** `strSlot[off]` is 1 + index into `strings` (0: not decoded yet). */
+  strSlot: Int32Array | undefined;
+  lineStrSlot: Int32Array | undefined;
+  strings: string[];
 }
 
 /** Marks a lazily read base as not read yet. */
@@ -81,8 +101,10 @@ export class DwarfUnit implements UnitEncoding {
   readonly dwoId: bigint | undefined;
   /** Bytes of the unit's section. */
   readonly data: Uint8Array;
-  /** Global offset of the start of the unit's section. */
+  /** Global offset of the start of the unit's section (or of the window of it in {@link data}). */
   readonly base: number;
+  /** Section offset of `data[0]`: 0, or the start of a window of `.debug_info` ({@link DwarfSource.infoStart}). */
+  readonly window: number;
 
   private _strOffsetsBase: number = UNSET;
   private _addrBase: number = UNSET;
@@ -109,6 +131,7 @@ export class DwarfUnit implements UnitEncoding {
       dwoId?: bigint;
       data: Uint8Array;
       base: number;
+      window?: number;
     },
   ) {
     this.sectionOffset = h.sectionOffset;
@@ -126,6 +149,12 @@ export class DwarfUnit implements UnitEncoding {
     this.dwoId = h.dwoId;
     this.data = h.data;
     this.base = h.base;
+    this.window = h.window ?? 0;
+  }
+
+  /** Offset in the unit's section of global offset `off` (for messages). */
+  sectionPos(off: number): number {
+    return off - this.base + this.window;
   }
 
   /** Global offset one past the unit. */
@@ -266,10 +295,7 @@ export class DwarfFile {
   private readonly abbrevCache = new Map<string, AbbrevTable>();
   private typeSigs: Map<bigint, DwarfUnit> | undefined;
   private skeletons: Map<bigint, DwarfUnit> | undefined;
-  /** Decoded strings by offset: `strSlot[off]` is 1 + index into `strings` (0: not decoded yet). */
-  private strSlot: Int32Array | undefined;
-  private lineStrSlot: Int32Array | undefined;
-  private readonly strings: string[] = [];
+  private readonly strCache: StringCache;
   /** Keep at most this many abbreviation tables (a kernel has one per unit). */
   abbrevCacheLimit = 64;
 
@@ -278,6 +304,7 @@ export class DwarfFile {
     this.littleEndian = source.littleEndian;
     this.isSplit = source.split ?? false;
     this.skeleton = source.skeleton;
+    this.strCache = source.stringsFrom?.strCache ?? { strSlot: undefined, lineStrSlot: undefined, strings: [] };
   }
 
   /** Bytes of a section, or undefined when the file has none. */
@@ -316,7 +343,8 @@ export class DwarfFile {
     if (!this._units) {
       const out: DwarfUnit[] = [];
       const info = this.sectionData(".debug_info");
-      if (info) this.parseUnits(info, ".debug_info", 0, out);
+      const win = this.source.infoStart ?? 0;
+      if (info) this.parseUnits(info, ".debug_info", win, out, win);
       const types = this.sectionData(".debug_types");
       if (types) this.parseUnits(types, ".debug_types", info?.length ?? 0, out);
       this._units = out;
@@ -324,13 +352,13 @@ export class DwarfFile {
     return this._units;
   }
 
-  private parseUnits(data: Uint8Array, section: ".debug_info" | ".debug_types", base: number, out: DwarfUnit[]): void {
+  private parseUnits(data: Uint8Array, section: ".debug_info" | ".debug_types", base: number, out: DwarfUnit[], window = 0): void {
     const le = this.littleEndian;
     let pos = 0;
     while (pos < data.length) {
       const start = pos;
       const bad = (msg: string, at = start): never => {
-        throw new BtfError("MALFORMED", `unit at ${start}: ${msg}`, { offset: at, section });
+        throw new BtfError("MALFORMED", `unit at ${start + window}: ${msg}`, { offset: at + window, section });
       };
       if (pos + 4 > data.length) {
         // Trailing padding (zeros) after the last unit is tolerated.
@@ -408,6 +436,7 @@ export class DwarfFile {
           dwoId,
           data,
           base,
+          window,
         }),
       );
       pos = end;
@@ -485,23 +514,25 @@ export class DwarfFile {
 
   /** The string at `off` of `.debug_str` (`DW_FORM_strp`, resolved `strx`). */
   str(off: number, where?: number): string {
-    let slots = this.strSlot;
-    if (slots === undefined) slots = this.strSlot = new Int32Array(this.sectionData(".debug_str")?.length ?? 0);
+    const sc = this.strCache;
+    let slots = sc.strSlot;
+    if (slots === undefined) slots = sc.strSlot = new Int32Array(this.sectionData(".debug_str")?.length ?? 0);
     const k = off >= 0 && off < slots.length ? slots[off]! : -1;
-    if (k > 0) return this.strings[k - 1]!;
+    if (k > 0) return sc.strings[k - 1]!;
     const s = this.readStr(".debug_str", off, where);
-    if (k === 0) slots[off] = this.strings.push(s);
+    if (k === 0) slots[off] = sc.strings.push(s);
     return s;
   }
 
   /** The string at `off` of `.debug_line_str` (`DW_FORM_line_strp`). */
   lineStr(off: number, where?: number): string {
-    let slots = this.lineStrSlot;
-    if (slots === undefined) slots = this.lineStrSlot = new Int32Array(this.sectionData(".debug_line_str")?.length ?? 0);
+    const sc = this.strCache;
+    let slots = sc.lineStrSlot;
+    if (slots === undefined) slots = sc.lineStrSlot = new Int32Array(this.sectionData(".debug_line_str")?.length ?? 0);
     const k = off >= 0 && off < slots.length ? slots[off]! : -1;
-    if (k > 0) return this.strings[k - 1]!;
+    if (k > 0) return sc.strings[k - 1]!;
     const s = this.readStr(".debug_line_str", off, where);
-    if (k === 0) slots[off] = this.strings.push(s);
+    if (k === 0) slots[off] = sc.strings.push(s);
     return s;
   }
 

@@ -145,7 +145,7 @@ export function mergesUnits(elf: ElfFile, units: readonly DwarfUnit[]): boolean 
 
 /** The string sections fragments of `dwarf` refer to (see {@link StringSource}). */
 export function dwarfStrings(dwarf: DwarfFile): StringSource {
-  return { debugStr: dwarf.sectionData(".debug_str"), debugInfo: dwarf.sectionData(".debug_info") };
+  return { debugStr: dwarf.sectionData(".debug_str") };
 }
 
 /** Encode one unit on this thread into a fragment (a loader is reused across calls). */

@@ -602,7 +602,7 @@ export class CuLoader {
         return;
       }
       if (rootTag !== DW_TAG.compile_unit && rootTag !== DW_TAG.type_unit)
-        throw new BtfError("MALFORMED", `unit at ${unit.sectionOffset}: DW_TAG_compile_unit expected, got tag 0x${rootTag.toString(16)}`, { offset: unit.sectionOffset, section: unit.section });
+        throw new BtfError("MALFORMED", `unit at ${unit.sectionOffset + unit.window}: DW_TAG_compile_unit expected, got tag 0x${rootTag.toString(16)}`, { offset: unit.sectionOffset + unit.window, section: unit.section });
       this.language = this.numeric(DW_AT.language);
       this.eachChild(() => this.processUnitChild());
       this.recode();
@@ -697,7 +697,7 @@ export class CuLoader {
     const c = this.c;
     switch (c.tag) {
       case DW_TAG.imported_unit:
-        throw new BtfError("UNSUPPORTED", "DW_TAG_imported_unit is not supported (pahole fails here too)", { offset: c.offset - this.unit.base, section: this.unit.section });
+        throw new BtfError("UNSUPPORTED", "DW_TAG_imported_unit is not supported (pahole fails here too)", { offset: this.unit.sectionPos(c.offset), section: this.unit.section });
       case DW_TAG.array_type:
         return this.newArray();
       case DW_TAG.string_type: {
@@ -1381,7 +1381,7 @@ export class CuLoader {
       if (this.type[f] !== 0 || !(this.flags[f]! & F_HAS_ORIGIN)) continue;
       const o = this.findTag(this.originRef[f]!);
       if (o < 0)
-        throw new BtfError("MALFORMED", `function at DIE 0x${(this.die[f]! - this.unit.base).toString(16)}: abstract origin not found in its unit (pahole fails here too)`, { offset: this.die[f]! - this.unit.base, section: this.unit.section });
+        throw new BtfError("MALFORMED", `function at DIE 0x${this.unit.sectionPos(this.die[f]!).toString(16)}: abstract origin not found in its unit (pahole fails here too)`, { offset: this.unit.sectionPos(this.die[f]!), section: this.unit.section });
       this.type[f] = this.type[o]!;
     }
   }

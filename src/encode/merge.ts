@@ -231,12 +231,10 @@ class RawBtf {
 
 /**
  * The DWARF string bytes fragments refer to by key (see {@link Fragment.strKeys}):
- * the `.debug_str` and `.debug_info` sections of the file the fragments were made
- * from.
+ * the `.debug_str` section of the file the fragments were made from.
  */
 export interface StringSource {
   debugStr?: Uint8Array;
-  debugInfo?: Uint8Array;
 }
 
 /** Options of the assembly (the ELF-side tables). */
@@ -268,7 +266,13 @@ export class Assembler {
   private readonly strpCache: KeyIndex;
   private strOff = new Uint32Array(1024);
 
-  constructor(private readonly opts: AssembleOptions) {
+  private readonly opts: AssembleOptions;
+  private strings: StringSource;
+
+  constructor(opts: AssembleOptions) {
+    // The string sections are held apart, to be dropped by finish().
+    this.opts = { ...opts, strings: {} };
+    this.strings = opts.strings;
     this.raw = new RawBtf(opts.base, opts.sizeHint);
     // About one distinct name per 64 bytes of .debug_info in a module; it grows.
     this.strpCache = new KeyIndex(Math.max(256, Math.min(1 << 16, (opts.sizeHint ?? 0) >>> 6)));
@@ -298,7 +302,7 @@ export class Assembler {
     const sb = fr.strBytes;
     const hashes = fr.strHashes;
     const cache = this.strpCache;
-    const { debugStr, debugInfo } = this.opts.strings;
+    const debugStr = this.strings.debugStr;
     let pos = 0;
     let side = 0;
     const mapStrings = (from: number, to: number): void => {
@@ -316,13 +320,6 @@ export class Assembler {
             off = e === start ? 0 : raw.addStrBytes(d, start, e, h >>> 0);
             cache.set(key, off);
           }
-        } else if (key < 0) {
-          const d = debugInfo!;
-          const start = -key - 1;
-          let h = 0;
-          let e = start;
-          for (let b = d[e]!; b !== 0 && e < d.length; b = d[++e]!) h = (Math.imul(h, 31) + b) | 0;
-          off = e === start ? 0 : raw.addStrBytes(d, start, e, h >>> 0);
         } else {
           const end = sb.indexOf(0, pos);
           off = raw.addStrBytes(sb, pos, end, hashes[side++]!);
@@ -419,6 +416,10 @@ export class Assembler {
    * dedup); returns the pre-dedup BTF.
    */
   finish(): Btf {
+    // No fragment comes after this: let go of the DWARF string sections (views of
+    // the input file, which can then be freed before dedup).
+    this.strings = {};
+    this.strpCache.clear();
     this.addSavedFuncs();
     const secs = this.opts.sections;
     for (let shndx = 1; shndx < secs.length; shndx++) {

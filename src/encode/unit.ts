@@ -9,11 +9,11 @@
  *   pahole's `type_id_off + 0` for members of unresolved type) — see the REF_* codes;
  * - strings: numbered in first-use order, which is the order libbpf's `btf__add_str`
  *   meets them, so adding them to the global set in that order gives pahole's string
- *   section. A name is passed as its *key* (where its bytes are in `.debug_str` or
- *   `.debug_info`, see {@link StringSource}): the merge reads the bytes there and
- *   remembers each `.debug_str` offset's final string offset, so a name shared by
- *   thousands of CUs is hashed once, and nothing is copied on the worker threads.
- *   Only names the loader holds as JS strings travel as bytes;
+ *   section. A name in `.debug_str` is passed as its *key* (its offset there, see
+ *   {@link StringSource}): the merge reads the bytes there and remembers each
+ *   offset's final string offset, so a name shared by thousands of CUs is hashed
+ *   once. Other names (inline `DW_FORM_string` ones, names the loader holds as JS
+ *   strings) travel as bytes;
  * - the synthetic `int` pahole appends after a CU's types when no earlier CU had an
  *   `int` to index arrays with.
  * @module
@@ -50,10 +50,7 @@ export interface Fragment {
   nameFields: Uint32Array;
   /** Word indices of the type-id fields (REF_* codes). */
   typeFields: Uint32Array;
-  /**
-   * Where each local string's bytes are: k > 0, at k - 1 in `.debug_str`; k < 0, at
-   * -k - 1 in `.debug_info`; 0, the next string of {@link strBytes}.
-   */
+  /** Where each local string's bytes are: k > 0, at k - 1 in `.debug_str`; 0, the next string of {@link strBytes}. */
   strKeys: Float64Array;
   /** Records made from the CU's types table (they come before the synthetic int). */
   tableRecs: number;
@@ -339,7 +336,7 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
       case DW_TAG.unspecified_type:
         break; // not encoded: references to it keep their id, as in pahole
       default:
-        throw new BtfError("UNSUPPORTED", `unsupported DW_TAG 0x${tag.toString(16)} at DIE 0x${(cu.die[t]! - cu.unit.base).toString(16)}: BTF cannot express it (pahole fails here too)`, { offset: cu.die[t]! - cu.unit.base, section: cu.unit.section });
+        throw new BtfError("UNSUPPORTED", `unsupported DW_TAG 0x${tag.toString(16)} at DIE 0x${cu.unit.sectionPos(cu.die[t]!).toString(16)}: BTF cannot express it (pahole fails here too)`, { offset: cu.unit.sectionPos(cu.die[t]!), section: cu.unit.section });
     }
   }
   const tableRecs = offs.n;
@@ -433,19 +430,27 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
   if (f.var || f.globalVar) encodeVariables(cu, ctx, begin, words, offs, str, vars);
 
   // ---- strings, and where the merge must patch names and ids ----
-  // Names in the DWARF sections travel as keys; JS-string names (other string forms,
-  // annotation values) as bytes, hashed here for the merge.
+  // Names in `.debug_str` travel as keys; the others (inline `DW_FORM_string` names,
+  // JS-string names: other string forms, annotation values) as bytes, hashed here
+  // for the merge.
   const nStrs = strKeys.length;
   const keys = new Float64Array(nStrs);
   const sideBytes: Uint8Array[] = [];
   let sideLen = 0;
   for (let i = 0; i < nStrs; i++) {
     const key = strKeys[i]!;
-    if (!cu.isSideKey(key)) {
+    if (key > 0 && !cu.isSideKey(key)) {
       keys[i] = key;
       continue;
     }
-    const b = enc.encode(cu.keyString(key)!);
+    let b: Uint8Array;
+    if (key < 0) {
+      const d = cu.keySection(key)!;
+      const start = cu.keyPos(key);
+      let end = d.indexOf(0, start);
+      if (end < 0) end = d.length;
+      b = d.subarray(start, end);
+    } else b = enc.encode(cu.keyString(key)!);
     sideBytes.push(b);
     sideLen += b.length + 1;
   }

@@ -108,7 +108,7 @@ export async function encodeFile(path: string, opts: EncodeFileOptions = {}): Pr
   let t0 = performance.now();
   const lap = (name: string): void => {
     const t = performance.now();
-    if (tm) tm[name] = (tm[name] ?? 0) + (t - t0);
+    if (tm) { tm[name] = (tm[name] ?? 0) + (t - t0); tm["rss." + name] = process.memoryUsage.rss() / 1e6; }
     t0 = t;
   };
   // The file's bytes and DWARF are referenced only inside assemble(): they can be
