@@ -12,17 +12,18 @@ import { ElfFile, SHT_NOBITS, type ElfSection } from "../elf/elf.js";
 
 const CHUNK = 1 << 30;
 
-function readAt(fd: number, buf: Uint8Array, offset: number, length: number): void {
+/** Read `length` bytes at file position `pos` (default `offset`) into buf[offset ...]. */
+function readAt(fd: number, buf: Uint8Array, offset: number, length: number, pos = offset): void {
   let done = 0;
   while (done < length) {
     let n: number;
     try {
-      n = readSync(fd, buf, offset + done, Math.min(CHUNK, length - done), offset + done);
+      n = readSync(fd, buf, offset + done, Math.min(CHUNK, length - done), pos + done);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       throw new BtfError("IO", err.code === "EISDIR" ? "is a directory, not an ELF file" : `cannot read: ${err.message}`);
     }
-    if (n <= 0) throw new BtfError("IO", `short read at offset ${offset + done}`);
+    if (n <= 0) throw new BtfError("IO", `short read at offset ${pos + done}`);
     done += n;
   }
 }
@@ -34,12 +35,7 @@ function readAt(fd: number, buf: Uint8Array, offset: number, length: number): vo
  * @throws {BtfError} IO on read errors, MALFORMED for a bad ELF header.
  */
 export async function readElfSections(path: string, want: (s: ElfSection, elf: ElfFile) => boolean, opts: { shared?: boolean } = {}): Promise<Uint8Array> {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (e) {
-    throw new BtfError("IO", `cannot open: ${(e as Error).message}`);
-  }
+  const fd = openOrThrow(path);
   try {
     const size = fstatSync(fd).size;
     // A SharedArrayBuffer (opts.shared) can be handed to worker threads without a copy.
@@ -76,4 +72,62 @@ export function wantDwarf(s: ElfSection, elf: ElfFile): boolean {
   if (s.name.startsWith(".debug_") || s.name.startsWith(".zdebug_")) return true;
   if (elf.type !== 1) return false;
   return s.name.startsWith(".rela.debug_") || s.name.startsWith(".rel.debug_") || s.type === 2 || s.type === 3 || s.type === 18;
+}
+
+/**
+ * Fill in only the unit headers of section `sec` (`.debug_info`) of the file at
+ * `path` into `buf` (the file-sized buffer of {@link readElfSections}): enough for
+ * `DwarfFile.units()` to list the units, their abbreviation tables and sizes, while
+ * the units' DIEs stay on disk (see {@link readFileRange}).
+ * @throws {BtfError} IO on read errors.
+ */
+export function readUnitHeaders(path: string, buf: Uint8Array, sec: ElfSection, littleEndian: boolean): void {
+  const fd = openOrThrow(path);
+  try {
+    const size = Math.min(sec.size, buf.length - sec.offset);
+    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    for (let pos = 0; pos + 4 <= size; ) {
+      // The longest header: 64-bit length (12) + version (2) + unit type and address
+      // size (2) + abbreviation offset (8) + signature or id (8) + type offset (8).
+      const at = sec.offset + pos;
+      readAt(fd, buf, at, Math.min(40, size - pos));
+      let len = dv.getUint32(at, littleEndian);
+      let head = 4;
+      if (len === 0xffffffff) {
+        if (pos + 12 > size) break;
+        len = Number(dv.getBigUint64(at + 4, littleEndian));
+        head = 12;
+      }
+      if (len === 0 || len >= 0xfffffff0) break; // padding, or bad: units() reports it
+      pos += head + len;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `length` bytes of the file at `fd` from `offset`, in a new buffer. @throws {BtfError} IO. */
+export function readFileRange(fd: number, offset: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  readAt(fd, out, 0, length, offset);
+  return out;
+}
+
+/** Open `path` for reading. @throws {BtfError} IO. */
+export function openOrThrow(path: string): number {
+  try {
+    return openSync(path, "r");
+  } catch (e) {
+    throw new BtfError("IO", `cannot open: ${(e as Error).message}`);
+  }
+}
+
+/** Read section `sec` of the file at `path` into its place in `buf` (see {@link readElfSections}). @throws {BtfError} IO. */
+export function readSectionInto(path: string, buf: Uint8Array, sec: ElfSection): void {
+  const fd = openOrThrow(path);
+  try {
+    readAt(fd, buf, sec.offset, Math.min(sec.size, buf.length - sec.offset));
+  } finally {
+    closeSync(fd);
+  }
 }

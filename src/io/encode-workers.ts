@@ -30,7 +30,8 @@ import { CuLoader } from "../encode/loader.js";
 import { ElfFunctions, ObjectSymbols, type SectionInfo } from "../encode/elf-info.js";
 import type { EncodeFeatures } from "../encode/features.js";
 import type { Fragment, UnitContext } from "../encode/unit.js";
-import { readElfSections } from "./elf-sparse.js";
+import { openOrThrow, readElfSections, readFileRange, readSectionInto, readUnitHeaders } from "./elf-sparse.js";
+import { closeSync } from "node:fs";
 
 /** Options of {@link encodeFile}. */
 export interface EncodeFileOptions extends EncodeOptions {
@@ -85,12 +86,17 @@ interface WorkerInit {
   functions: { names: string[]; prefixlens: number[]; suffixCount: number };
   sectionInfos: SectionInfo[];
   objects: string[];
+  /** .debug_info is read in windows from the file (absent from `sections`). */
+  window?: InfoWindows;
 }
 
 interface WorkRequest {
   batch: number;
   from: number;
   to: number;
+  /** Section offsets of the batch's bytes in .debug_info (for windows). */
+  start: number;
+  end: number;
 }
 
 type WorkReply = { batch: number; frags: Fragment[]; busy: number } | { batch: number; error: { code: BtfErrorCode | "INTERNAL"; message: string; offset?: number; section?: string; typeId?: number } };
@@ -168,13 +174,85 @@ function threadLoader(machine: number, littleEndian: boolean, features: EncodeFe
 /** Read `path` and append all its CUs (on this thread or on workers). */
 async function assemble(path: string, opts: EncodeFileOptions, features: EncodeFeatures, jobs: number, lap: (name: string) => void): Promise<Assembler> {
   const tm = opts.timings;
-  const bytes = await readElfSections(path, wantForEncode, { shared: jobs > 1 });
+  // .debug_info is read a window (a batch of units) at a time where it can be: only
+  // the unit headers up front (see InfoWindows).
+  const bytes = await readElfSections(path, (s, e) => wantForEncode(s, e) && !windowable(s, e), { shared: jobs > 1 });
   lap("read");
   const elf = new ElfFile(bytes);
+  let win: InfoWindows | undefined;
+  const infoSec = elf.section(".debug_info");
+  if (infoSec && windowable(infoSec, elf)) {
+    readUnitHeaders(path, bytes, infoSec, elf.littleEndian);
+    win = { path, fileOffset: infoSec.offset };
+  }
   const ectx = elfContext(elf, features);
   const dwarf = dwarfFromElf(elf, { layout: "libdwfl" });
   const units = compileUnits(dwarf);
   const infoBytes = dwarf.sectionData(".debug_info")?.length ?? 0;
+  if (win && (dwarf.sectionData(".debug_types") || dwarf.units().length !== units.length || mergesUnits(elf, units))) {
+    // Type units (references by signature) or LTO (references across units): all of it.
+    readSectionInto(path, bytes, infoSec!);
+    win = undefined;
+  }
+  const fd = win ? openOrThrow(path) : -1;
+  try {
+    return await assembleUnits(path, opts, features, jobs, lap, { elf, ectx, dwarf, units, infoBytes, win, fd });
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+}
+
+/**
+ * A `.debug_info` read in windows: the section is at `fileOffset` in the file at
+ * `path`; each batch of consecutive units is read from there into a buffer of its
+ * own and decoded through a DwarfFile over that window (src/dwarf: `infoStart`). A
+ * 164 MB kernel `.debug_info` is then never all in memory. Not for ET_REL files
+ * (their DWARF must be relocated as a whole), compressed sections, type units or LTO
+ * builds.
+ */
+interface InfoWindows {
+  path: string;
+  fileOffset: number;
+}
+
+/** Can `s` be read in windows (see {@link InfoWindows})? */
+function windowable(s: ElfSection, elf: ElfFile): boolean {
+  return s.name === ".debug_info" && elf.type !== 1 /* ET_REL */ && !(s.flags & 0x800) /* SHF_COMPRESSED */ && s.type !== 8 && elf.sections.filter((x) => x.name === ".debug_info").length === 1;
+}
+
+/** Bytes of a window of target size (bytes of .debug_info per batch on one thread). */
+const WINDOW_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Units [from, to) of `units` (those of `main`, a file whose `.debug_info` holds only
+ * the unit headers), read from the file and decoded in a window of their own.
+ */
+function windowUnits(main: DwarfFile, fd: number, win: InfoWindows, start: number, end: number, count: number): readonly DwarfUnit[] {
+  const data = readFileRange(fd, win.fileOffset + start, end - start);
+  const file = new DwarfFile({
+    littleEndian: main.littleEndian,
+    infoStart: start,
+    stringsFrom: main,
+    section: (name) => (name === ".debug_info" ? data : main.sectionData(name)),
+  });
+  const us = compileUnits(file);
+  if (us.length !== count) throw new BtfError("MALFORMED", `.debug_info changed while it was read (${us.length} units at ${start}, ${count} expected)`, { offset: start, section: ".debug_info" });
+  return us;
+}
+
+interface Loaded {
+  elf: ElfFile;
+  ectx: ReturnType<typeof elfContext>;
+  dwarf: DwarfFile;
+  units: readonly DwarfUnit[];
+  infoBytes: number;
+  win: InfoWindows | undefined;
+  fd: number;
+}
+
+async function assembleUnits(path: string, opts: EncodeFileOptions, features: EncodeFeatures, jobs: number, lap: (name: string) => void, ld: Loaded): Promise<Assembler> {
+  const tm = opts.timings;
+  const { elf, ectx, dwarf, units, infoBytes, win, fd } = ld;
   const asm = new Assembler({ base: opts.base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: infoBytes, strings: dwarfStrings(dwarf) });
   const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
   if (mergesUnits(elf, units)) {
@@ -189,12 +267,16 @@ async function assemble(path: string, opts: EncodeFileOptions, features: EncodeF
     lap("setup");
     const loader = threadLoader(ectx.machine, ectx.littleEndian, features);
     let append = 0;
-    for (let i = 0; i < units.length; i++) {
-      const f = encodeOne(loader, units[i]!, uctx);
-      const ta = performance.now();
-      asm.add(f);
-      append += performance.now() - ta;
-      opts.onProgress?.(i + 1, units.length);
+    const plan = win ? batches(units, WINDOW_BYTES) : [[0, units.length] as [number, number]];
+    for (const [from, to] of plan) {
+      const us = win ? windowUnits(dwarf, fd, win, units[from]!.sectionOffset, units[to - 1]!.end, to - from) : units.slice(from, to);
+      for (let i = 0; i < us.length; i++) {
+        const f = encodeOne(loader, us[i]!, uctx);
+        const ta = performance.now();
+        asm.add(f);
+        append += performance.now() - ta;
+        opts.onProgress?.(from + i + 1, units.length);
+      }
     }
     loader.detach();
     if (tm) tm.append = (tm.append ?? 0) + append;
@@ -202,7 +284,8 @@ async function assemble(path: string, opts: EncodeFileOptions, features: EncodeF
   }
   const init: WorkerInit = {
     kind: "btfkit-encode",
-    sections: shareSections(dwarf),
+    sections: shareSections(dwarf, win !== undefined),
+    window: win,
     littleEndian: elf.littleEndian,
     machine: elf.machine,
     features,
@@ -213,18 +296,18 @@ async function assemble(path: string, opts: EncodeFileOptions, features: EncodeF
   lap("setup");
   const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
   const encodeHere = (from: number, to: number): Fragment[] => {
-    const out: Fragment[] = [];
-    for (let i = from; i < to; i++) out.push(encodeOne(loader, units[i]!, uctx));
-    return out;
+    const us = win ? windowUnits(dwarf, fd, win, units[from]!.sectionOffset, units[to - 1]!.end, to - from) : units.slice(from, to);
+    return us.map((u) => encodeOne(loader, u, uctx));
   };
   await runWorkers(init, units, Math.min(jobs, units.length), asm, encodeHere, opts.onProgress, tm);
   return asm;
 }
 
 /** The DWARF sections as shared memory (views of the file buffer when possible). */
-function shareSections(dwarf: DwarfFile): WorkerInit["sections"] {
+function shareSections(dwarf: DwarfFile, windowed: boolean): WorkerInit["sections"] {
   const out: WorkerInit["sections"] = {};
   for (const name of DWARF_SECTIONS) {
+    if (windowed && name === ".debug_info") continue; // read by each thread, a window at a time
     const d = dwarf.sectionData(name);
     if (!d) continue;
     if (d.buffer instanceof SharedArrayBuffer) {
@@ -293,7 +376,7 @@ function runWorkers(
     const assign = (w: Worker): boolean => {
       if (!canAssign()) return false;
       const [from, to] = plan[nextAssign]!;
-      const req: WorkRequest = { batch: nextAssign++, from, to };
+      const req: WorkRequest = { batch: nextAssign++, from, to, start: units[from]!.sectionOffset, end: units[to - 1]!.end };
       w.postMessage(req);
       return true;
     };
@@ -385,7 +468,9 @@ function workerMain(init: WorkerInit): void {
       return v ? new Uint8Array(v.buffer, v.offset, v.length) : undefined;
     },
   });
-  const units = compileUnits(dwarf);
+  const win = init.window;
+  const units = win ? [] : compileUnits(dwarf);
+  const fd = win ? openOrThrow(win.path) : -1;
   const functions = new ElfFunctions(
     init.functions.names.map((name, i) => ({ name, prefixlen: init.functions.prefixlens[i]! })),
     init.functions.suffixCount,
@@ -398,8 +483,9 @@ function workerMain(init: WorkerInit): void {
     const tb = performance.now();
     try {
       const frags: Fragment[] = [];
-      for (let i = req.from; i < req.to; i++) {
-        const f = encodeOne(loader, units[i]!, ctx);
+      const us = win ? windowUnits(dwarf, fd, win, req.start, req.end, req.to - req.from) : units.slice(req.from, req.to);
+      for (const u of us) {
+        const f = encodeOne(loader, u, ctx);
         frags.push(f);
         for (const a of [f.words, f.offs, f.nameFields, f.typeFields, f.strKeys, f.strBytes, f.strHashes, f.fnEntry, f.fnFlags, f.fnRet, f.fnParams, f.fnAnnots, f.parName, f.parType, f.annValue, f.annComp, f.vars])
           if (a.buffer instanceof ArrayBuffer && !transfer.includes(a.buffer)) transfer.push(a.buffer);
