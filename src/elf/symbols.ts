@@ -40,10 +40,13 @@ const parsed = new WeakMap<ElfFile, Map<number, ElfSymbol[]>>();
  * @throws {BtfError} MALFORMED when the section, its string table (`sh_link`) or its
  *   extended-index table is out of bounds, or a name is not terminated.
  *
- * The result is parsed once per file and section and shared by every caller: do
- * not modify it.
+ * For a relocatable file (ET_REL) the result is parsed once per file and section
+ * and shared by every caller: do not modify it.
  */
 export function readSymbols(elf: ElfFile, sec: ElfSection): ElfSymbol[] {
+  // Only relocatable files read their symbols more than once (once per relocated
+  // section): a kernel's 120k symbols are not kept past their one use.
+  if (elf.type !== 1 /* ET_REL */) return parseSymbols(elf, sec);
   let byIndex = parsed.get(elf);
   if (!byIndex) parsed.set(elf, (byIndex = new Map()));
   let out = byIndex.get(sec.index);

@@ -106,11 +106,10 @@ export function readUnitHeaders(path: string, buf: Uint8Array, sec: ElfSection, 
   }
 }
 
-/** `length` bytes of the file at `fd` from `offset`, in a new buffer. @throws {BtfError} IO. */
-export function readFileRange(fd: number, offset: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  readAt(fd, out, 0, length, offset);
-  return out;
+/** `length` bytes of the file at `fd` from `offset`, into `into` (default: a new buffer). @throws {BtfError} IO. */
+export function readFileRange(fd: number, offset: number, length: number, into = new Uint8Array(length)): Uint8Array {
+  readAt(fd, into, 0, length, offset);
+  return into;
 }
 
 /** Open `path` for reading. @throws {BtfError} IO. */

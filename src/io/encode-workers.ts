@@ -47,7 +47,9 @@ export interface EncodeFileOptions extends EncodeOptions {
   /**
    * When given, receives milliseconds per phase: `read`, `setup`, `units` (wall time
    * until every CU is appended), `append` (main-thread time appending), `workers`
-   * (summed worker busy time), `finish` (saved functions, DATASECs), `dedup`.
+   * (summed worker busy time), `finish` (saved functions, DATASECs), `dedup`; and
+   * at the end of each phase the process's resident memory (`rss.PHASE`) and V8
+   * heap (`heap.PHASE`), in MB.
    */
   timings?: Record<string, number>;
 }
@@ -114,7 +116,12 @@ export async function encodeFile(path: string, opts: EncodeFileOptions = {}): Pr
   let t0 = performance.now();
   const lap = (name: string): void => {
     const t = performance.now();
-    if (tm) { tm[name] = (tm[name] ?? 0) + (t - t0); tm["rss." + name] = process.memoryUsage.rss() / 1e6; }
+    if (tm) {
+      tm[name] = (tm[name] ?? 0) + (t - t0);
+      const mu = process.memoryUsage();
+      tm["rss." + name] = mu.rss / 1e6;
+      tm["heap." + name] = mu.heapTotal / 1e6;
+    }
     t0 = t;
   };
   // The file's bytes and DWARF are referenced only inside assemble(): they can be
@@ -220,6 +227,8 @@ function windowable(s: ElfSection, elf: ElfFile): boolean {
   return s.name === ".debug_info" && elf.type !== 1 /* ET_REL */ && !(s.flags & 0x800) /* SHF_COMPRESSED */ && s.type !== 8 && elf.sections.filter((x) => x.name === ".debug_info").length === 1;
 }
 
+let windowBuffer = new Uint8Array(0);
+
 /** Bytes of a window of target size (bytes of .debug_info per batch on one thread). */
 const WINDOW_BYTES = 8 * 1024 * 1024;
 
@@ -228,7 +237,13 @@ const WINDOW_BYTES = 8 * 1024 * 1024;
  * the unit headers), read from the file and decoded in a window of their own.
  */
 function windowUnits(main: DwarfFile, fd: number, win: InfoWindows, start: number, end: number, count: number): readonly DwarfUnit[] {
-  const data = readFileRange(fd, win.fileOffset + start, end - start);
+  // One buffer per thread, reused from window to window: nothing decoded from a
+  // window outlives its batch (fragments copy what they keep), and a fresh buffer
+  // per window would leave the process holding memory it freed.
+  const len = end - start;
+  if (windowBuffer.length < len) windowBuffer = new Uint8Array(Math.max(len, Math.min(2 * windowBuffer.length, WINDOW_BYTES * 2)));
+  const data = windowBuffer.subarray(0, len);
+  readFileRange(fd, win.fileOffset + start, len, data);
   const file = new DwarfFile({
     littleEndian: main.littleEndian,
     infoStart: start,
