@@ -11,9 +11,9 @@
  */
 import { BtfError } from "../internal/errors.js";
 import { Btf, type Endian } from "../btf/btf.js";
-import { findStrBytes, setStringsDeduped } from "../btf/builder.js";
+import { findStrBytes, setStringsDeduped, stringIndex } from "../btf/builder.js";
 import { Kind, kindOf, kflagOf, mkInfo, vlenOf, INT_SIGNED } from "../btf/kinds.js";
-import { strHash } from "../btf/strings.js";
+import { strHash, type StringSet } from "../btf/strings.js";
 import { msort } from "./libc.js";
 import { KeyIndex } from "./key-index.js";
 import { KF_FASTCALL, type ElfFunctions, type SectionInfo } from "./elf-info.js";
@@ -120,6 +120,7 @@ class RawBtf {
   typeOffs = new Uint32Array(1 << 12);
   nrTypes = 0;
   readonly strs: StrTab;
+  private readonly baseIndex: StringSet | undefined;
   readonly startId: number;
   readonly startStrOff: number;
 
@@ -130,6 +131,8 @@ class RawBtf {
    */
   constructor(readonly base: Btf | undefined, sizeHint = 0) {
     this.strs = new StrTab(!base);
+    // The string index of a base that has no base of its own, looked up once.
+    this.baseIndex = base && !base.base ? stringIndex(base) : undefined;
     this.startId = base ? base.typeCount : 1;
     this.startStrOff = base ? base.startStrOff + base.strLen : 0;
     if (sizeHint > 0) {
@@ -162,7 +165,11 @@ class RawBtf {
 
   /** libbpf `btf__add_str` on bytes[start, end) of hash `h` (base first for split BTF). */
   addStrBytes(bytes: Uint8Array, start: number, end: number, h = strHash(bytes, start, end)): number {
-    if (this.base) {
+    const bi = this.baseIndex;
+    if (bi) {
+      const off = bi.findBytes(bytes, start, end, h);
+      if (off >= 0) return this.base!.startStrOff + off;
+    } else if (this.base) {
       const off = findStrBytes(this.base, bytes, start, end, h);
       if (off >= 0) return off;
     }
@@ -274,8 +281,8 @@ export class Assembler {
     this.opts = { ...opts, strings: {} };
     this.strings = opts.strings;
     this.raw = new RawBtf(opts.base, opts.sizeHint);
-    // About one distinct name per 64 bytes of .debug_info in a module; it grows.
-    this.strpCache = new KeyIndex(Math.max(256, Math.min(1 << 16, (opts.sizeHint ?? 0) >>> 6)));
+    // About one distinct name per 32 bytes of .debug_info in a module; it grows.
+    this.strpCache = new KeyIndex(Math.max(256, Math.min(1 << 16, (opts.sizeHint ?? 0) >>> 5)));
     this.byPrefix = new Uint8Array(opts.functions.entries.length);
   }
 

@@ -1,18 +1,19 @@
 /** Worker of {@link encodeModules}: loads the base once, then encodes the modules it is sent. */
 import { workerData } from "node:worker_threads";
 import { serveModules } from "./module-pool.js";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { gzipSync } from "fflate";
-import { decompress, detectCompression, type Compression } from "../compress.js";
+import type { Compression } from "../compress.js";
 import { writeBtf } from "../btf/write.js";
 import { ElfFile } from "../elf/elf.js";
 import { setSection } from "../elf/write.js";
 import { isBtfError } from "../internal/errors.js";
 import { encodeFile } from "./encode-workers.js";
 import { openBtf, readInput, writeAtomic, FileError } from "./files.js";
+import { probeModule, withElfOnDisk } from "./module-file.js";
 import type { EncodeJob, EncodeReply, EncodeTarget } from "./modules-encode.js";
 
 const { base: basePath, target, features } = workerData as { base: string; target: EncodeTarget; features?: string };
@@ -31,33 +32,24 @@ function recompress(data: Uint8Array, fmt: Compression): Uint8Array {
 
 async function encodeOne(job: EncodeJob): Promise<EncodeReply> {
   const base = await basePromise;
-  let file = job.path;
-  const bytes = await readInput(job.path);
-  const fmt = detectCompression(bytes);
-  let elfBytes = bytes;
-  if (fmt) {
-    elfBytes = await decompress(bytes, fmt);
-    file = join(scratch, `m${n++}.ko`);
-    writeFileSync(file, elfBytes);
+  // An uncompressed module is read by the encoder, sections only; a compressed one is
+  // unpacked to a scratch file first.
+  const probe = await probeModule(job.path);
+  const btf = await withElfOnDisk(probe, join(scratch, `m${n++}.ko`), (file) => encodeFile(file, { base, features, jobs: 1 }));
+  const raw = writeBtf(btf);
+  if (target.kind === "detached") {
+    const out = join(target.dir, job.rel.replace(/\.ko(\.(xz|zst|gz))?$/, ".btf"));
+    mkdirSync(dirname(out), { recursive: true });
+    await writeAtomic(out, raw);
+  } else {
+    const elfBytes = probe.bytes ?? (await readInput(job.path));
+    let out = setSection(new ElfFile(elfBytes), ".BTF", raw);
+    if (probe.compression) out = recompress(out, probe.compression);
+    const dest = target.kind === "in-place" ? job.path : join(target.dir, job.rel);
+    mkdirSync(dirname(dest), { recursive: true });
+    await writeAtomic(dest, out);
   }
-  try {
-    const btf = await encodeFile(file, { base, features, jobs: 1 });
-    const raw = writeBtf(btf);
-    if (target.kind === "detached") {
-      const out = join(target.dir, job.rel.replace(/\.ko(\.(xz|zst|gz))?$/, ".btf"));
-      mkdirSync(dirname(out), { recursive: true });
-      await writeAtomic(out, raw);
-    } else {
-      let out = setSection(new ElfFile(elfBytes), ".BTF", raw);
-      if (fmt) out = recompress(out, fmt);
-      const dest = target.kind === "in-place" ? job.path : join(target.dir, job.rel);
-      mkdirSync(dirname(dest), { recursive: true });
-      await writeAtomic(dest, out);
-    }
-    return { path: job.path, name: job.rel, ok: true, types: btf.nrTypes, btfBytes: raw.length };
-  } finally {
-    if (file !== job.path) rmSync(file, { force: true });
-  }
+  return { path: job.path, name: job.rel, ok: true, types: btf.nrTypes, btfBytes: raw.length };
 }
 
 serveModules<EncodeReply>(encodeOne, (job, e) => {
