@@ -2,7 +2,7 @@
  * `npm run bench`: btfkit against bpftool, side by side in one run, and in-process parse
  * figures against libbpf.
  *
- *   node dist/bench/run.js [--runs N] [--md FILE]
+ *   node dist/bench/run.js [--runs N] [--md FILE] [--encode]
  *
  * 1. Wall time with hyperfine (output to /dev/null, 3 warm-up runs), one hyperfine run per
  *    case so each table compares like with like:
@@ -16,6 +16,9 @@
  *    available.
  * 3. The phases of a cold btfkit process (dist/bench/phases.js): Node start-up, module
  *    loading, open (read + parse + checks), dump, write.
+ * 4. With `--encode`: dist/bench/encode.js (vmlinux and mlx5_core against pahole 1.30)
+ *    and dist/bench/modules.js (the whole 6.1 -dbg module tree against pahole, two
+ *    processes at a time), appended to the report. Minutes each.
  * Inputs or tools that are absent are skipped with a message. Results are printed as a
  * Markdown report; `--md FILE` also writes it (BENCHMARKS.md). Nothing here asserts timings.
  */
@@ -329,6 +332,17 @@ if (vm) {
 }
 out.push(...(goals.length ? goals : ["(nothing measured)"]), "");
 if (skipped.length) out.push("## Skipped", "", ...skipped.map((s) => `- ${s}`), "");
+
+// The heavy side-by-side runs (minutes each): the encoder against pahole on a whole
+// kernel, and the module tree, with `--encode` (or BTFKIT_BENCH_ENCODE=1).
+if (process.argv.includes("--encode") || process.env.BTFKIT_BENCH_ENCODE === "1") {
+  for (const script of ["encode.js", "modules.js"]) {
+    log(`bench: ${script} ...`);
+    const r = spawnSync(process.execPath, [join(ROOT, "dist", "bench", script)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24 });
+    if (r.status === 0) out.push(r.stdout.replace(/^# /, "## ").replace(/\n## /g, "\n### "), "");
+    else out.push(`(${script} did not run: exit ${r.status}, see its message on stderr)`, "");
+  }
+}
 
 const report = out.join("\n");
 process.stdout.write(report);
