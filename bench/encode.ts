@@ -13,11 +13,12 @@
  * times); asserts nothing. Needs hyperfine, the oracles (../shared/oracle) and the
  * kernel cache (scripts/fetch-kernels.sh); run `npx tsc -p .` first.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { cpus, homedir, tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { cpus, homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { arg, hyperfine, loadavg, log, peakRss, requireInputs, scratchDir, sh, type Timing } from "./common.js";
 import { encodeFile } from "../src/io/encode-workers.js";
 import { parseBtf } from "../src/btf/parse.js";
 
@@ -28,58 +29,14 @@ const PAHOLE = join(process.env.BTF_ORACLE_DIR ?? join(homedir(), ".cache", "btf
 const VMLINUX = join(KERNELS, "6.1-dbg", "vmlinux");
 const MLX5 = join(KERNELS, "6.1-dbg", "modules", "drivers", "net", "ethernet", "mellanox", "mlx5", "core", "mlx5_core.ko");
 
-const arg = (name: string): string | undefined => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
 const RUNS = Number(arg("--runs") ?? 5);
 const JOBS = (arg("--jobs") ?? "1,2").split(",").map(Number);
-const log = (s: string): void => void process.stderr.write(s + "\n");
-const loadavg = (): string => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-
-for (const [p, what] of [[VMLINUX, "the 6.1-dbg kernel (scripts/fetch-kernels.sh)"], [PAHOLE, "pahole 1.30 (../shared/oracle/modern.sh)"], [CLI, "the CLI"]] as const) {
-  if (!existsSync(p)) {
-    log(`bench/encode: ${what} missing (${p})`);
-    process.exit(2);
-  }
-}
-if (spawnSync("sh", ["-c", "command -v hyperfine"]).status !== 0) {
-  log("bench/encode: hyperfine is needed (apt-get install hyperfine)");
-  process.exit(2);
-}
-
-const tmp = mkdtempSync(join(tmpdir(), "btfkit-bench-encode-"));
-process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
-const sh = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-
-interface Timing {
-  mean: number;
-  stddev: number;
-  min: number;
-}
-
-/** hyperfine on several commands (each preceded by its `prepare`); seconds per command. */
-function hyperfine(cmds: { cmd: string; prepare: string }[], runs: number): Timing[] {
-  const json = join(tmp, "hf.json");
-  const args = ["--runs", String(runs), "--warmup", "1", "--export-json", json];
-  for (const c of cmds) args.push("--prepare", c.prepare);
-  args.push(...cmds.map((c) => c.cmd));
-  execFileSync("hyperfine", args, { stdio: ["ignore", "ignore", "inherit"] });
-  const r = JSON.parse(readFileSync(json, "utf8")) as { results: Timing[] };
-  return r.results.map((x) => ({ mean: x.mean, stddev: x.stddev, min: x.min }));
-}
-
-/** Peak RSS in MB of a shell command (best of n), from /usr/bin/time -v. */
-function peakRss(cmd: string, prepare: string, n = 2): number {
-  let best = Infinity;
-  for (let i = 0; i < n; i++) {
-    spawnSync("sh", ["-c", prepare]);
-    const r = spawnSync("/usr/bin/time", ["-v", "sh", "-c", `exec ${cmd}`], { encoding: "utf8" });
-    const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
-    if (m) best = Math.min(best, Number(m[1]) / 1024);
-  }
-  return best;
-}
+requireInputs("encode", [
+  [VMLINUX, "the 6.1-dbg kernel (scripts/fetch-kernels.sh)"],
+  [PAHOLE, "pahole 1.30 (../shared/oracle/modern.sh)"],
+  [CLI, "the CLI"],
+]);
+const tmp = scratchDir("encode");
 
 const fmt = (t: Timing): string => `${t.mean.toFixed(2)} ± ${t.stddev.toFixed(2)} s (min ${t.min.toFixed(2)})`;
 const lines: string[] = [];
@@ -99,10 +56,10 @@ function compare(title: string, input: string, extra: { pahole: string; btfkit: 
     cmds.push({ label: "btfkit", j, file: bf, prepare: `rm -f ${sh(bf)}`, cmd: `${sh(process.execPath)} ${sh(CLI)} encode ${sh(input)} -j ${j} ${extra.btfkit} -o ${sh(bf)}` });
   }
   log(`bench/encode: ${title}: hyperfine, ${RUNS} runs each (load ${loadavg()})`);
-  const times = hyperfine(cmds, RUNS);
+  const times = hyperfine(tmp, cmds, RUNS);
   const ref = readFileSync(cmds[0]!.file);
   cmds.forEach((c, i) => {
-    const rss = peakRss(c.cmd, c.prepare);
+    const rss = peakRss(c.cmd, c.prepare, 2);
     const same = readFileSync(c.file).equals(ref) ? "identical" : "DIFFERS";
     out(`| ${c.label} | ${c.j} | ${fmt(times[i]!)} | ${rss.toFixed(0)} MB | ${same} |`);
   });

@@ -14,11 +14,11 @@
  * machine skews wall times); asserts nothing. Needs hyperfine, pahole 1.30
  * (../shared/oracle) and the kernel cache (scripts/fetch-kernels.sh 6.1 --dbg).
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { cpus, homedir, tmpdir } from "node:os";
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { cpus, homedir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { arg, hyperfine, loadavg, log, peakRss, requireInputs, scratchDir, sh, type Timing } from "./common.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const CLI = join(ROOT, "bin", "btfkit.js");
@@ -27,29 +27,14 @@ const PAHOLE = join(process.env.BTF_ORACLE_DIR ?? join(homedir(), ".cache", "btf
 const TREE = join(KERNELS, "6.1-dbg", "modules");
 const BASE = join(KERNELS, "6.1", "vmlinux.btf");
 
-const arg = (name: string): string | undefined => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
 const RUNS = Number(arg("--runs") ?? 2);
 const JOBS = Number(arg("--jobs") ?? 2);
-const log = (s: string): void => void process.stderr.write(s + "\n");
-const loadavg = (): string => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-
-for (const [p, what] of [[TREE, "the 6.1-dbg modules (scripts/fetch-kernels.sh 6.1 --dbg)"], [BASE, "the 6.1 vmlinux BTF"], [PAHOLE, "pahole 1.30 (../shared/oracle/modern.sh)"]] as const) {
-  if (!existsSync(p)) {
-    log(`bench/modules: ${what} missing (${p})`);
-    process.exit(2);
-  }
-}
-if (spawnSync("sh", ["-c", "command -v hyperfine"]).status !== 0) {
-  log("bench/modules: hyperfine is needed (apt-get install hyperfine)");
-  process.exit(2);
-}
-
-const tmp = mkdtempSync(join(tmpdir(), "btfkit-bench-modules-"));
-process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
-const sh = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+requireInputs("modules", [
+  [TREE, "the 6.1-dbg modules (scripts/fetch-kernels.sh 6.1 --dbg)"],
+  [BASE, "the 6.1 vmlinux BTF"],
+  [PAHOLE, "pahole 1.30 (../shared/oracle/modern.sh)"],
+]);
+const tmp = scratchDir("modules");
 
 function kos(dir: string, out: string[] = []): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -64,26 +49,6 @@ const list = join(tmp, "modules.txt");
 writeFileSync(list, modules.map((m) => relative(TREE, m)).join("\n") + "\n");
 const totalMB = modules.reduce((s, m) => s + statSync(m).size, 0) / 1e6;
 
-interface Timing {
-  mean: number;
-  stddev: number;
-  min: number;
-}
-function hyperfine(cmds: { cmd: string; prepare: string }[], runs: number): Timing[] {
-  const json = join(tmp, "hf.json");
-  const args = ["--runs", String(runs), "--export-json", json];
-  for (const c of cmds) args.push("--prepare", c.prepare);
-  args.push(...cmds.map((c) => c.cmd));
-  execFileSync("hyperfine", args, { stdio: ["ignore", "ignore", "inherit"] });
-  const r = JSON.parse(readFileSync(json, "utf8")) as { results: Timing[] };
-  return r.results.map((x) => ({ mean: x.mean, stddev: x.stddev, min: x.min }));
-}
-function peakRss(cmd: string, prepare: string): number {
-  spawnSync("sh", ["-c", prepare]);
-  const r = spawnSync("/usr/bin/time", ["-v", "sh", "-c", cmd], { encoding: "utf8", maxBuffer: 1 << 26 });
-  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
-  return m ? Number(m[1]) / 1024 : NaN;
-}
 const fmt = (t: Timing): string => `${t.mean.toFixed(1)} ± ${t.stddev.toFixed(1)} s (min ${t.min.toFixed(1)})`;
 
 const bOut = join(tmp, "btfkit");
@@ -96,7 +61,7 @@ const pahole = {
   prepare: `rm -rf ${sh(pOut)}`,
 };
 log(`bench/modules: ${modules.length} modules (${totalMB.toFixed(0)} MB), ${RUNS} runs each (load ${loadavg()})`);
-const [tb, tp] = hyperfine([encode, pahole], RUNS);
+const [tb, tp] = hyperfine(tmp, [encode, pahole], RUNS, 0);
 const rb = peakRss(encode.cmd, encode.prepare);
 const rp = peakRss(pahole.cmd, pahole.prepare);
 let same = 0;
@@ -108,7 +73,7 @@ for (const m of modules) {
 }
 const report = { cmd: `${node} ${sh(CLI)} modules report ${sh(TREE)} --base ${sh(BASE)} --method dwarf -j ${JOBS} --json`, prepare: "true" };
 const check = { cmd: `${node} ${sh(CLI)} modules check ${sh(join(KERNELS, "6.1", "modules"))} --base ${sh(BASE)}`, prepare: "true" };
-const [tr, tc] = hyperfine([report, check], 1);
+const [tr, tc] = hyperfine(tmp, [report, check], 1, 0);
 const rr = peakRss(report.cmd, report.prepare);
 
 const lines = [

@@ -1,0 +1,69 @@
+/**
+ * What the side-by-side benches share: their options, the tool checks, a scratch
+ * directory, hyperfine on whole commands and peak RSS from `/usr/bin/time -v`.
+ * @module
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** The value after `--name` on the command line. */
+export const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+export const log = (s: string): void => void process.stderr.write(s + "\n");
+export const loadavg = (): string => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+/** A shell word. */
+export const sh = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Exit 2 with a message unless every path exists and hyperfine is installed. */
+export function requireInputs(bench: string, paths: readonly (readonly [string, string])[]): void {
+  for (const [p, what] of paths) {
+    if (!existsSync(p)) {
+      log(`bench/${bench}: ${what} missing (${p})`);
+      process.exit(2);
+    }
+  }
+  if (spawnSync("sh", ["-c", "command -v hyperfine"]).status !== 0) {
+    log(`bench/${bench}: hyperfine is needed (apt-get install hyperfine)`);
+    process.exit(2);
+  }
+}
+
+/** A scratch directory, removed when the process exits. */
+export function scratchDir(bench: string): string {
+  const tmp = mkdtempSync(join(tmpdir(), `btfkit-bench-${bench}-`));
+  process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
+  return tmp;
+}
+
+export interface Timing {
+  mean: number;
+  stddev: number;
+  min: number;
+}
+
+/** hyperfine on several commands (each preceded by its `prepare`); seconds per command. */
+export function hyperfine(tmp: string, cmds: readonly { cmd: string; prepare: string }[], runs: number, warmup = 1): Timing[] {
+  const json = join(tmp, "hf.json");
+  const args = ["--runs", String(runs), "--warmup", String(warmup), "--export-json", json];
+  for (const c of cmds) args.push("--prepare", c.prepare);
+  args.push(...cmds.map((c) => c.cmd));
+  execFileSync("hyperfine", args, { stdio: ["ignore", "ignore", "inherit"] });
+  const r = JSON.parse(readFileSync(json, "utf8")) as { results: Timing[] };
+  return r.results.map((x) => ({ mean: x.mean, stddev: x.stddev, min: x.min }));
+}
+
+/** Peak RSS in MB of a shell command (best of n), from /usr/bin/time -v. */
+export function peakRss(cmd: string, prepare: string, n = 1): number {
+  let best = Infinity;
+  for (let i = 0; i < n; i++) {
+    spawnSync("sh", ["-c", prepare]);
+    const r = spawnSync("/usr/bin/time", ["-v", "sh", "-c", `exec ${cmd}`], { encoding: "utf8", maxBuffer: 1 << 26 });
+    const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
+    if (m) best = Math.min(best, Number(m[1]) / 1024);
+  }
+  return best;
+}
