@@ -45,6 +45,12 @@ export interface EncodeFileOptions extends EncodeOptions {
    */
   parallelMin?: number;
   /**
+   * Bytes of `.debug_info` per window on the calling thread, for files read in
+   * windows (linked files: see `InfoWindows`). Default 8 MiB. The output does not
+   * depend on it.
+   */
+  windowBytes?: number;
+  /**
    * When given, receives milliseconds per phase: `read`, `setup`, `units` (wall time
    * until every CU is appended), `append` (main-thread time appending), `workers`
    * (summed worker busy time), `finish` (saved functions, DATASECs), `dedup`; and
@@ -282,7 +288,7 @@ async function assembleUnits(path: string, opts: EncodeFileOptions, features: En
     lap("setup");
     const loader = threadLoader(ectx.machine, ectx.littleEndian, features);
     let append = 0;
-    const plan = win ? batches(units, WINDOW_BYTES) : [[0, units.length] as [number, number]];
+    const plan = win ? batches(units, opts.windowBytes ?? WINDOW_BYTES) : [[0, units.length] as [number, number]];
     for (const [from, to] of plan) {
       const us = win ? windowUnits(dwarf, fd, win, units[from]!.sectionOffset, units[to - 1]!.end, to - from) : units.slice(from, to);
       for (let i = 0; i < us.length; i++) {

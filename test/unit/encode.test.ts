@@ -104,6 +104,17 @@ test("encode: the same bytes for every number of worker threads", async () => {
   }
 });
 
+test("encode: a linked file's .debug_info read in windows gives pahole's bytes, for any window size and -j", async () => {
+  // ET_EXEC with six CUs: encodeFile reads the unit headers, then one window of units
+  // at a time (1 byte: every CU a window of its own); encodeBtf has the whole file.
+  const file = join(OBJ, "linked-gcc-O2-dw5.elf");
+  const want = golden("linked-gcc-O2-dw5.btf");
+  assertSameBtf(writeBtf(encodeBtf(new ElfFile(new Uint8Array(readFileSync(file))))), want, "in memory");
+  for (const windowBytes of [1, 4096, 1 << 30]) assertSameBtf(writeBtf(await encodeFile(file, { jobs: 1, windowBytes })), want, `windows of ${windowBytes}`);
+  assertSameBtf(writeBtf(await encodeFile(file, { jobs: 2, parallelMin: 0 })), want, "-j2 (workers read their own windows)");
+  assertSameBtf(writeBtf(await encodeFile(file, { jobs: 3, parallelMin: 0 })), want, "-j3");
+});
+
 test("encode: progress is reported once per compilation unit", () => {
   const seen: number[] = [];
   encodeBtf(elfOf("funcs-gcc-O0-dw5"), { onProgress: (done, total) => seen.push(done * 100 + total) });
