@@ -3,6 +3,7 @@
  * (temp file + rename). The rest of the library has no Node-only imports.
  */
 import { readFileSync, statSync } from "node:fs";
+import { threadId } from "node:worker_threads";
 import { chmod, rename, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { BtfError, isBtfError } from "../internal/errors.js";
@@ -97,7 +98,7 @@ export async function openBtf(path: string, opts: OpenOptions = {}): Promise<Btf
  * file's permission bits (e.g. to keep those of a file being replaced).
  */
 export async function writeAtomic(path: string, data: Uint8Array, opts: { mode?: number } = {}): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = tempName(path);
   try {
     await writeFile(tmp, data);
     if (opts.mode !== undefined) await chmod(tmp, opts.mode);
@@ -106,4 +107,10 @@ export async function writeAtomic(path: string, data: Uint8Array, opts: { mode?:
     await unlink(tmp).catch(() => undefined);
     throw new BtfError("IO", `cannot write: ${fsReason(e)}`);
   }
+}
+
+let tempSeq = 0;
+/** A temporary name beside `path`, unique in this process (threads included). */
+function tempName(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${threadId}.${Date.now()}.${tempSeq++}.tmp`);
 }

@@ -88,15 +88,20 @@ export async function runModulePool<R extends { path: string }>(
 
 /**
  * The worker side: answer each {@link ModuleJob} with `handle`'s reply (or
- * `onError`'s), one module at a time, in the order received.
+ * `onError`'s), one module at a time, in the order received; `transfer` names the
+ * buffers a reply hands over instead of copying.
  */
-export function serveModules<R extends { path: string }>(handle: (job: ModuleJob) => Promise<R>, onError: (job: ModuleJob, e: unknown) => R): void {
+export function serveModules<R extends { path: string }>(
+  handle: (job: ModuleJob) => Promise<R>,
+  transfer: (reply: R) => ArrayBuffer[],
+  onError: (job: ModuleJob, e: unknown) => R,
+): void {
   let queue: Promise<void> = Promise.resolve();
   parentPort!.on("message", (job: ModuleJob) => {
     queue = queue
       .then(() => handle(job))
       .then(
-        (r) => parentPort!.postMessage(r),
+        (r) => parentPort!.postMessage(r, transfer(r)),
         (e: unknown) => parentPort!.postMessage(onError(job, e)),
       );
   });

@@ -1,10 +1,10 @@
 /** Worker of {@link encodeModules}: loads the base once, then encodes the modules it is sent. */
 import { workerData } from "node:worker_threads";
 import { serveModules } from "./module-pool.js";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { gzipSync } from "fflate";
 import type { Compression } from "../compress.js";
 import { writeBtf } from "../btf/write.js";
@@ -12,7 +12,7 @@ import { ElfFile } from "../elf/elf.js";
 import { setSection } from "../elf/write.js";
 import { isBtfError } from "../internal/errors.js";
 import { encodeFile } from "./encode-workers.js";
-import { openBtf, readInput, writeAtomic, FileError } from "./files.js";
+import { openBtf, readInput, FileError } from "./files.js";
 import { probeModule, withElfOnDisk } from "./module-file.js";
 import type { EncodeJob, EncodeReply, EncodeTarget } from "./modules-encode.js";
 
@@ -37,22 +37,20 @@ async function encodeOne(job: EncodeJob): Promise<EncodeReply> {
   const probe = await probeModule(job.path);
   const btf = await withElfOnDisk(probe, join(scratch, `m${n++}.ko`), (file) => encodeFile(file, { base, features, jobs: 1 }));
   const raw = writeBtf(btf);
-  if (target.kind === "detached") {
-    const out = join(target.dir, job.rel.replace(/\.ko(\.(xz|zst|gz))?$/, ".btf"));
-    mkdirSync(dirname(out), { recursive: true });
-    await writeAtomic(out, raw);
-  } else {
+  // The pool's thread writes the file (see encodeModules): this one goes on with the
+  // next module meanwhile.
+  let output = raw;
+  let dest = join(target.kind === "detached" ? target.dir : "", job.rel.replace(/\.ko(\.(xz|zst|gz))?$/, ".btf"));
+  if (target.kind !== "detached") {
     const elfBytes = probe.bytes ?? (await readInput(job.path));
-    let out = setSection(new ElfFile(elfBytes), ".BTF", raw);
-    if (probe.compression) out = recompress(out, probe.compression);
-    const dest = target.kind === "in-place" ? job.path : join(target.dir, job.rel);
-    mkdirSync(dirname(dest), { recursive: true });
-    await writeAtomic(dest, out);
+    output = setSection(new ElfFile(elfBytes), ".BTF", raw);
+    if (probe.compression) output = recompress(output, probe.compression);
+    dest = target.kind === "in-place" ? job.path : join(target.dir, job.rel);
   }
-  return { path: job.path, name: job.rel, ok: true, types: btf.nrTypes, btfBytes: raw.length };
+  return { path: job.path, name: job.rel, ok: true, types: btf.nrTypes, btfBytes: raw.length, output, dest };
 }
 
-serveModules<EncodeReply>(encodeOne, (job, e) => {
+serveModules<EncodeReply>(encodeOne, (r) => (r.output && r.output.buffer instanceof ArrayBuffer ? [r.output.buffer] : []), (job, e) => {
   const err = e instanceof FileError ? e.error : e;
   const reason = isBtfError(err) ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`;
   return { path: job.path, name: job.rel, ok: false, reason };

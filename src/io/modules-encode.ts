@@ -7,6 +7,10 @@
  */
 import { listModules } from "./modules.js";
 import { runModulePool, type ModuleJob } from "./module-pool.js";
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { isBtfError } from "../internal/errors.js";
+import { writeAtomic } from "./files.js";
 
 /** Where the BTF goes. */
 export type EncodeTarget =
@@ -39,6 +43,9 @@ export interface ModuleEncodeResult {
 export type EncodeJob = ModuleJob;
 export interface EncodeReply extends ModuleEncodeResult {
   path: string;
+  /** What to write, and where (the pool's thread writes it). */
+  output?: Uint8Array;
+  dest?: string;
 }
 
 /**
@@ -50,10 +57,27 @@ export interface EncodeReply extends ModuleEncodeResult {
  */
 export async function encodeModules(dir: string, opts: ModulesEncodeOptions): Promise<ModuleEncodeResult[]> {
   const paths = listModules(dir);
+  // Workers encode; this thread writes each output (atomically) while they go on.
+  const writes: Promise<void>[] = [];
+  const write = async (r: EncodeReply): Promise<void> => {
+    try {
+      await mkdir(dirname(r.dest!), { recursive: true });
+      await writeAtomic(r.dest!, r.output!);
+    } catch (e) {
+      r.ok = false;
+      r.reason = isBtfError(e) ? e.message : `cannot write: ${(e as Error)?.message ?? String(e)}`;
+      delete r.types;
+      delete r.btfBytes;
+    }
+  };
   const replies = await runModulePool<EncodeReply>(new URL("./modules-encode-worker.js", import.meta.url), dir, paths, {
     jobs: opts.jobs,
     workerData: () => ({ base: opts.base, target: opts.target, features: opts.features }),
-    onProgress: (p) => opts.onProgress?.(p),
+    onProgress: (p, r) => {
+      if (r.ok && r.output && r.dest) writes.push(write(r));
+      opts.onProgress?.(p);
+    },
   });
-  return replies.map(({ path: _path, ...r }) => r);
+  await Promise.all(writes);
+  return replies.map(({ path: _path, output: _output, dest: _dest, ...r }) => r);
 }

@@ -41,6 +41,7 @@ async function measure(job: ReportJob): Promise<ModuleSize> {
 
 serveModules<ReportReply>(
   async (job) => ({ path: job.path, size: await measure(job) }),
+  () => [],
   (job, e) => {
     const err = e instanceof FileError ? e.error : e;
     return isBtfError(err)
