@@ -66,16 +66,18 @@ export class StringSet {
   data: Uint8Array;
   /** Bytes used. */
   length = 0;
-  private table: Int32Array; // local offset + 1, 0 = empty
-  /** The hash of each slot's string: a probe compares it before touching the bytes. */
-  private hashes: Int32Array;
+  /**
+   * Open addressing, two words a slot: local offset + 1 (0 = empty), then the
+   * string's hash, which a probe compares before touching the bytes (both in one
+   * cache line: a lookup in a kernel's 2 MB table misses the cache once).
+   */
+  private table: Int32Array;
   private count = 0;
 
   /** @param withEmpty start with "" at offset 0 (a non-split section). */
   constructor(withEmpty = true, capacity = 256) {
     this.data = new Uint8Array(Math.max(16, capacity));
-    this.table = new Int32Array(64);
-    this.hashes = new Int32Array(64);
+    this.table = new Int32Array(128);
     if (withEmpty) this.addBytes(new Uint8Array(0), 0, 0);
   }
 
@@ -104,78 +106,78 @@ export class StringSet {
 
   private rehash(): void {
     const old = this.table;
-    const oldH = this.hashes;
     const t = new Int32Array(old.length * 2);
-    const th = new Int32Array(old.length * 2);
-    const mask = t.length - 1;
-    for (let i = 0; i < old.length; i++) {
+    const mask = (t.length >>> 1) - 1;
+    for (let i = 0; i < old.length; i += 2) {
       const v = old[i]!;
       if (!v) continue;
-      const h = oldH[i]!;
+      const h = old[i + 1]!;
       let j = h & mask;
-      while (t[j]) j = (j + 1) & mask;
-      t[j] = v;
-      th[j] = h;
+      while (t[2 * j]) j = (j + 1) & mask;
+      t[2 * j] = v;
+      t[2 * j + 1] = h;
     }
     this.table = t;
-    this.hashes = th;
   }
 
   /** Index an already stored string at [start, end) unless an equal one is indexed. */
   private indexAt(start: number, end: number): void {
-    if ((this.count + 1) * 2 > this.table.length) this.rehash();
-    const mask = this.table.length - 1;
+    if ((this.count + 1) * 4 > this.table.length) this.rehash();
+    const t = this.table;
+    const mask = (t.length >>> 1) - 1;
     const d = this.data;
     const len = end - start;
     const h = strHash(d, start, end) | 0;
     let j = h & mask;
     for (;;) {
-      const v = this.table[j]!;
+      const v = t[2 * j]!;
       if (!v) break;
       const off = v - 1;
-      if (this.hashes[j] === h && d[off + len] === 0 && equalBytes(d, off, d, start, len)) return;
+      if (t[2 * j + 1] === h && d[off + len] === 0 && equalBytes(d, off, d, start, len)) return;
       j = (j + 1) & mask;
     }
-    this.table[j] = start + 1;
-    this.hashes[j] = h;
+    t[2 * j] = start + 1;
+    t[2 * j + 1] = h;
     this.count++;
   }
 
   /** Find bytes[start, end) (no NUL inside); local offset or -1. */
   findBytes(src: Uint8Array, start: number, end: number, hash = strHash(src, start, end)): number {
-    const mask = this.table.length - 1;
+    const t = this.table;
+    const mask = (t.length >>> 1) - 1;
     const d = this.data;
     const len = end - start;
     const h = hash | 0;
-    const table = this.table;
-    const hashes = this.hashes;
     let j = h & mask;
     for (;;) {
-      const v = table[j]!;
+      const v = t[2 * j]!;
       if (!v) return -1;
       const off = v - 1;
-      if (hashes[j] === h && d[off + len] === 0 && equalBytes(d, off, src, start, len)) return off;
+      if (t[2 * j + 1] === h && d[off + len] === 0 && equalBytes(d, off, src, start, len)) return off;
       j = (j + 1) & mask;
     }
   }
 
-  /** Add bytes[start, end) (no NUL inside); returns the local offset (existing or new). */
-  addBytes(src: Uint8Array, start: number, end: number): number {
+  /**
+   * Add bytes[start, end) (no NUL inside); returns the local offset (existing or new).
+   * `hash`: their {@link strHash}, when the caller has it.
+   */
+  addBytes(src: Uint8Array, start: number, end: number, hash = strHash(src, start, end)): number {
     const len = end - start;
-    const hash = strHash(src, start, end);
     const found = this.findBytes(src, start, end, hash);
     if (found >= 0) return found;
-    if ((this.count + 1) * 2 > this.table.length) this.rehash();
+    if ((this.count + 1) * 4 > this.table.length) this.rehash();
     if (this.length + len + 1 > this.data.length) this.grow(this.length + len + 1);
     const off = this.length;
     this.data.set(src.subarray(start, end), off);
     this.data[off + len] = 0;
     this.length += len + 1;
-    const mask = this.table.length - 1;
+    const t = this.table;
+    const mask = (t.length >>> 1) - 1;
     let j = hash & mask;
-    while (this.table[j]) j = (j + 1) & mask;
-    this.table[j] = off + 1;
-    this.hashes[j] = hash | 0;
+    while (t[2 * j]) j = (j + 1) & mask;
+    t[2 * j] = off + 1;
+    t[2 * j + 1] = hash | 0;
     this.count++;
     return off;
   }
