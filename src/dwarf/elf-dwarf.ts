@@ -27,6 +27,11 @@ export interface DwarfFromElfOptions {
   skeleton?: DwarfFile;
   /** Supplementary / dwz alternate string table (`DW_FORM_strp_sup`, `DW_FORM_GNU_strp_alt`). */
   supplementaryStrings?: Uint8Array;
+  /**
+   * The ELF file's bytes are the caller's to change: relocate the DWARF sections of an
+   * ET_REL file where they are, without a copy (see `ApplyRelocationsOptions.inPlace`).
+   */
+  relocateInPlace?: boolean;
 }
 
 /**
@@ -55,7 +60,7 @@ export function dwarfFromElf(elf: ElfFile, opts: DwarfFromElfOptions = {}): Dwar
       if (secs.length) {
         const parts = secs.map((sec) => {
           try {
-            return elf.relocatedSectionData(sec, addr ? { sectionAddress: addr } : {});
+            return elf.relocatedSectionData(sec, { sectionAddress: addr, inPlace: opts.relocateInPlace });
           } catch (e) {
             if (e instanceof BtfError) throw e.inSection(full);
             throw e;

@@ -233,6 +233,12 @@ export interface ApplyRelocationsOptions {
    * section inflated by the caller: its relocations apply to the inflated data).
    */
   data?: Uint8Array;
+  /**
+   * Patch the section's bytes where they are (a buffer the caller owns, e.g. read
+   * from the file for this use only) instead of a copy, when every relocation
+   * section is SHT_RELA (applying them again gives the same bytes).
+   */
+  inPlace?: boolean;
 }
 
 /**
@@ -251,7 +257,9 @@ export function applyRelocations(elf: ElfFile, target: ElfSection, opts: ApplyRe
   if (elf.type !== 1 /* ET_REL */) return orig;
   const relSecs = relocationSectionsFor(elf, target);
   if (relSecs.length === 0) return orig;
-  const out = orig.slice();
+  // RELA values do not depend on the bytes they replace: with `inPlace` the caller's
+  // buffer is patched instead of a copy (REL addends are read from the original).
+  const out = opts.inPlace && relSecs.every((r) => r.type === SHT_RELA) ? orig : orig.slice();
   const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const odv = new DataView(orig.buffer, orig.byteOffset, orig.byteLength);
   const le = elf.littleEndian;

@@ -154,7 +154,7 @@ export async function encodeFileVariants(path: string, opts: { features?: Encode
   const bytes = await readElfSections(path, wantForEncode);
   const elf = new ElfFile(bytes);
   const ectx = elfContext(elf, features);
-  const dwarf = dwarfFromElf(elf, { layout: "libdwfl" });
+  const dwarf = dwarfFromElf(elf, { layout: "libdwfl", relocateInPlace: true }); // the bytes were read for this
   const units = compileUnits(dwarf);
   const infoBytes = dwarf.sectionData(".debug_info")?.length ?? 0;
   const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
@@ -199,7 +199,7 @@ async function assemble(path: string, opts: EncodeFileOptions, features: EncodeF
     win = { path, fileOffset: infoSec.offset };
   }
   const ectx = elfContext(elf, features);
-  const dwarf = dwarfFromElf(elf, { layout: "libdwfl" });
+  const dwarf = dwarfFromElf(elf, { layout: "libdwfl", relocateInPlace: true }); // the bytes were read for this
   const units = compileUnits(dwarf);
   const infoBytes = dwarf.sectionData(".debug_info")?.length ?? 0;
   if (win && (dwarf.sectionData(".debug_types") || dwarf.units().length !== units.length || mergesUnits(elf, units))) {

@@ -55,11 +55,15 @@ function startsWithElfMagic(path: string): boolean {
 }
 
 /**
- * Look at the module file at `path`: ELF or not, compressed or not, with DWARF or not.
+ * Look at the module file at `path`: ELF or not, compressed or not, with DWARF or not
+ * (for an uncompressed ELF with `dwarf: false`, only its first bytes are read and
+ * `hasDwarf` is true: not looked at).
  * @throws {BtfError} IO, MALFORMED (a bad ELF header, bad compressed data).
  */
-export async function probeModule(path: string): Promise<ModuleProbe> {
+export async function probeModule(path: string, opts: { dwarf?: boolean } = {}): Promise<ModuleProbe> {
   if (startsWithElfMagic(path)) {
+    // `dwarf: false`: the caller does not need hasDwarf (the encoder finds out itself).
+    if (opts.dwarf === false) return { path, hasDwarf: true };
     const elf = new ElfFile(await readElfSections(path, () => false));
     return { path, hasDwarf: elfHasDwarf(elf) };
   }

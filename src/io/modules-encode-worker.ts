@@ -34,7 +34,7 @@ async function encodeOne(job: EncodeJob): Promise<EncodeReply> {
   const base = await basePromise;
   // An uncompressed module is read by the encoder, sections only; a compressed one is
   // unpacked to a scratch file first.
-  const probe = await probeModule(job.path);
+  const probe = await probeModule(job.path, { dwarf: false });
   const btf = await withElfOnDisk(probe, join(scratch, `m${n++}.ko`), (file) => encodeFile(file, { base, features, jobs: 1 }));
   const raw = writeBtf(btf);
   // The pool's thread writes the file (see encodeModules): this one goes on with the
