@@ -154,6 +154,15 @@ export class DieCursor {
     }
   }
 
+  /**
+   * Where the current DIE's attribute values start in the unit's section data
+   * (`unit.data`), after its abbreviation code: with the abbreviation table's fixed
+   * `offsets`, a caller can read an attribute without a search.
+   */
+  get valuesStart(): number {
+    return this.pos;
+  }
+
   /** True when the current DIE has children that the next `next()` will enter. */
   get hasChildren(): boolean {
     return this.ix >= 0 && this.nextDepth > this.depth;

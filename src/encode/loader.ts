@@ -381,9 +381,7 @@ export class CuLoader {
     const form = t.forms[k1 - 1]!;
     if (off >= 0 && (form === DW_FORM.string || (form === DW_FORM.strp && this.unit.offsetSize === 4))) {
       const d = this.unit.data;
-      let p = c.offset - this.unit.base;
-      while (d[p++]! & 0x80); // the abbreviation code
-      p += off;
+      const p = c.valuesStart + off;
       if (form === DW_FORM.string) return -(p + 1);
       const v = this.strLE ? d[p]! | (d[p + 1]! << 8) | (d[p + 2]! << 16) | (d[p + 3]! << 24) : (d[p]! << 24) | (d[p + 1]! << 16) | (d[p + 2]! << 8) | d[p + 3]!;
       return (v >>> 0) + 1;

@@ -21,7 +21,6 @@
 import { BtfError } from "../internal/errors.js";
 import { DW_ATE, DW_TAG } from "../dwarf/constants.js";
 import { Kind, kindOf, mkInfo, INT_BOOL, INT_SIGNED } from "../btf/kinds.js";
-import { strHash } from "../btf/strings.js";
 import {
   type CuLoader, F_ARTIFICIAL, F_DECL, F_EXTERNAL, F_FN_UNEXPECTED, F_GLOBAL_SCOPE, F_TOPLEVEL, F_UNSPEC_PARMS,
 } from "./loader.js";
@@ -435,33 +434,39 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
   // for the merge.
   const nStrs = strKeys.length;
   const keys = new Float64Array(nStrs);
-  const sideBytes: Uint8Array[] = [];
-  let sideLen = 0;
+  let sb = new Uint8Array(1024);
+  let sp = 0;
+  const hashes = new Growable(64);
   for (let i = 0; i < nStrs; i++) {
     const key = strKeys[i]!;
     if (key > 0 && !cu.isSideKey(key)) {
       keys[i] = key;
       continue;
     }
-    let b: Uint8Array;
+    let src: Uint8Array;
+    let p = 0;
     if (key < 0) {
-      const d = cu.keySection(key)!;
-      const start = cu.keyPos(key);
-      let end = d.indexOf(0, start);
-      if (end < 0) end = d.length;
-      b = d.subarray(start, end);
-    } else b = enc.encode(cu.keyString(key)!);
-    sideBytes.push(b);
-    sideLen += b.length + 1;
+      src = cu.keySection(key)!;
+      p = cu.keyPos(key);
+    } else src = enc.encode(cu.keyString(key)! + "\0");
+    // Copy up to the NUL, hashing on the way (names are short: a plain loop).
+    let h = 0;
+    const n = src.length;
+    for (;;) {
+      const b = p < n ? src[p++]! : 0;
+      if (sp === sb.length) {
+        const nb = new Uint8Array(sb.length * 2);
+        nb.set(sb);
+        sb = nb;
+      }
+      sb[sp++] = b;
+      if (b === 0) break;
+      h = (Math.imul(h, 31) + b) | 0;
+    }
+    hashes.push(h);
   }
-  const strBytes = new Uint8Array(sideLen);
-  const strHashes = new Uint32Array(sideBytes.length);
-  for (let i = 0, p = 0; i < sideBytes.length; i++) {
-    const b = sideBytes[i]!;
-    strBytes.set(b, p);
-    strHashes[i] = strHash(b, 0, b.length);
-    p += b.length + 1;
-  }
+  const strBytes = sb.subarray(0, sp);
+  const strHashes = hashes.view();
   return {
     words: words.view(),
     offs: offs.view(),
