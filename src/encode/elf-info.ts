@@ -76,11 +76,26 @@ export class ElfFunctions {
   findExact(name: string): number {
     let r = this.exactCache.get(name);
     if (r === undefined) {
-      r = bsearch({ name, prefixlen: 0 }, this.entries, functionsCmp);
+      // bsearch with functions_cmp, whose key here has no prefix length: strcmp.
+      const names = (this.names ??= this.entries.map((e) => e.name));
+      let l = 0;
+      let u = names.length;
+      r = -1;
+      while (l < u) {
+        const idx = (l + u) >>> 1;
+        const e = names[idx]!;
+        if (name === e) {
+          r = idx;
+          break;
+        }
+        if (name < e) u = idx;
+        else l = idx + 1;
+      }
       this.exactCache.set(name, r);
     }
     return r;
   }
+  private names: string[] | undefined;
 
   /** pahole `btf_encoder__find_function(name, strlen(name))`: `name` or `name.suffix`, or -1. */
   findPrefix(name: string): number {
