@@ -41,7 +41,8 @@ export function scratchDir(bench: string): string {
 
 export interface Timing {
   mean: number;
-  stddev: number;
+  /** null for a single run */
+  stddev: number | null;
   min: number;
 }
 

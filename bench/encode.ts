@@ -38,7 +38,7 @@ requireInputs("encode", [
 ]);
 const tmp = scratchDir("encode");
 
-const fmt = (t: Timing): string => `${t.mean.toFixed(2)} ± ${t.stddev.toFixed(2)} s (min ${t.min.toFixed(2)})`;
+const fmt = (t: Timing): string => `${t.mean.toFixed(2)} ± ${(t.stddev ?? 0).toFixed(2)} s (min ${t.min.toFixed(2)})`;
 const lines: string[] = [];
 const out = (s = ""): void => void lines.push(s);
 

@@ -49,7 +49,7 @@ const list = join(tmp, "modules.txt");
 writeFileSync(list, modules.map((m) => relative(TREE, m)).join("\n") + "\n");
 const totalMB = modules.reduce((s, m) => s + statSync(m).size, 0) / 1e6;
 
-const fmt = (t: Timing): string => `${t.mean.toFixed(1)} ± ${t.stddev.toFixed(1)} s (min ${t.min.toFixed(1)})`;
+const fmt = (t: Timing): string => `${t.mean.toFixed(1)} ± ${(t.stddev ?? 0).toFixed(1)} s (min ${t.min.toFixed(1)})`;
 
 const bOut = join(tmp, "btfkit");
 const pOut = join(tmp, "pahole");
