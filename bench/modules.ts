@@ -56,8 +56,10 @@ const pOut = join(tmp, "pahole");
 const node = sh(process.execPath);
 const encode = { cmd: `${node} ${sh(CLI)} modules encode ${sh(TREE)} --base ${sh(BASE)} --detached ${sh(bOut)} -j ${JOBS}`, prepare: `rm -rf ${sh(bOut)}` };
 // One pahole per module, JOBS at a time, each writing OUT/REL.btf.
+const paholeOne = `mkdir -p "$(dirname ${sh(pOut)}/{})" && exec ${sh(PAHOLE)} -J --btf_features=default --btf_base ${sh(BASE)} --btf_encode_detached=${sh(pOut)}/{}.btf {}`;
 const pahole = {
-  cmd: `cd ${sh(TREE)} && xargs -P${JOBS} -I{} sh -c 'mkdir -p "$(dirname ${sh(pOut)}/{})" && exec ${sh(PAHOLE)} -J --btf_features=default --btf_base ${sh(BASE)} --btf_encode_detached=${sh(pOut)}/{}.btf {}' < ${sh(list)}`,
+  // One command (sh -c) so that it can be exec'ed and timed as a whole.
+  cmd: `sh -c ${sh(`cd ${sh(TREE)} && exec xargs -P${JOBS} -I{} sh -c ${sh(paholeOne)} < ${sh(list)}`)}`,
   prepare: `rm -rf ${sh(pOut)}`,
 };
 log(`bench/modules: ${modules.length} modules (${totalMB.toFixed(0)} MB), ${RUNS} runs each (load ${loadavg()})`);
