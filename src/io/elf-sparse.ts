@@ -29,17 +29,36 @@ function readAt(fd: number, buf: Uint8Array, offset: number, length: number, pos
 }
 
 /**
+ * A buffer {@link readElfSections} fills again for each file (a thread reading many
+ * modules one after the other): no new allocation, no fresh pages to fault in. The
+ * bytes of one file are valid until the next is read into it.
+ */
+export interface ReusableBuffer {
+  buffer: Uint8Array;
+}
+
+/**
  * The bytes of `path` with only the ELF header, the program and section header
  * tables, the section-name table and the sections `want` selects filled in
  * (in shared memory with `opts.shared`).
  * @throws {BtfError} IO on read errors, MALFORMED for a bad ELF header.
  */
-export async function readElfSections(path: string, want: (s: ElfSection, elf: ElfFile) => boolean, opts: { shared?: boolean } = {}): Promise<Uint8Array> {
+export async function readElfSections(
+  path: string,
+  want: (s: ElfSection, elf: ElfFile) => boolean,
+  opts: { shared?: boolean; reuse?: ReusableBuffer } = {},
+): Promise<Uint8Array> {
   const fd = openOrThrow(path);
   try {
     const size = fstatSync(fd).size;
     // A SharedArrayBuffer (opts.shared) can be handed to worker threads without a copy.
-    const buf = opts.shared ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
+    let buf: Uint8Array;
+    if (opts.shared) buf = new Uint8Array(new SharedArrayBuffer(size));
+    else if (opts.reuse) {
+      if (opts.reuse.buffer.length < size) opts.reuse.buffer = new Uint8Array(Math.max(size, Math.min(2 * opts.reuse.buffer.length, 256 << 20)));
+      buf = opts.reuse.buffer.subarray(0, size);
+      buf.fill(0); // the headers are parsed before all of them are read
+    } else buf = new Uint8Array(size);
     readAt(fd, buf, 0, Math.min(size, 64));
     let elf = new ElfFile(buf.subarray(0, size));
     const tables: [number, number][] = [];

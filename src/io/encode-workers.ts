@@ -30,7 +30,7 @@ import { CuLoader } from "../encode/loader.js";
 import { ElfFunctions, ObjectSymbols, type SectionInfo } from "../encode/elf-info.js";
 import type { EncodeFeatures } from "../encode/features.js";
 import type { Fragment, UnitContext } from "../encode/unit.js";
-import { openOrThrow, readElfSections, readFileRange, readSectionInto, readUnitHeaders } from "./elf-sparse.js";
+import { openOrThrow, readElfSections, readFileRange, readSectionInto, readUnitHeaders, type ReusableBuffer } from "./elf-sparse.js";
 import { closeSync } from "node:fs";
 
 /** Options of {@link encodeFile}. */
@@ -50,6 +50,12 @@ export interface EncodeFileOptions extends EncodeOptions {
    * depend on it.
    */
   windowBytes?: number;
+  /**
+   * Read the file into this buffer (grown when too small) instead of a new one, on
+   * one thread (`jobs` 1): for a caller encoding many files in turn (`modules encode`).
+   * Nothing returned refers to it.
+   */
+  reuse?: ReusableBuffer;
   /**
    * When given, receives milliseconds per phase: `read`, `setup`, `units` (wall time
    * until every CU is appended), `append` (main-thread time appending), `workers`
@@ -189,7 +195,7 @@ async function assemble(path: string, opts: EncodeFileOptions, features: EncodeF
   const tm = opts.timings;
   // .debug_info is read a window (a batch of units) at a time where it can be: only
   // the unit headers up front (see InfoWindows).
-  const bytes = await readElfSections(path, (s, e) => wantForEncode(s, e) && !windowable(s, e), { shared: jobs > 1 });
+  const bytes = await readElfSections(path, (s, e) => wantForEncode(s, e) && !windowable(s, e), jobs > 1 ? { shared: true } : { reuse: opts.reuse });
   lap("read");
   const elf = new ElfFile(bytes);
   let win: InfoWindows | undefined;

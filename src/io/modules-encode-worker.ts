@@ -14,12 +14,15 @@ import { isBtfError } from "../internal/errors.js";
 import { encodeFile } from "./encode-workers.js";
 import { openBtf, readInput, FileError } from "./files.js";
 import { probeModule, withElfOnDisk } from "./module-file.js";
+import type { ReusableBuffer } from "./elf-sparse.js";
 import type { EncodeJob, EncodeReply, EncodeTarget } from "./modules-encode.js";
 
 const { base: basePath, target, features } = workerData as { base: string; target: EncodeTarget; features?: string };
 const basePromise = openBtf(basePath, { validate: false });
 const scratch = mkdtempSync(join(tmpdir(), "btfkit-menc-"));
 let n = 0;
+/** One file buffer for all the modules this thread encodes. */
+const reuse: ReusableBuffer = { buffer: new Uint8Array(0) };
 
 /** Compress as the kernel's modules_install does (scripts/Makefile.modinst). */
 function recompress(data: Uint8Array, fmt: Compression): Uint8Array {
@@ -35,7 +38,7 @@ async function encodeOne(job: EncodeJob): Promise<EncodeReply> {
   // An uncompressed module is read by the encoder, sections only; a compressed one is
   // unpacked to a scratch file first.
   const probe = await probeModule(job.path, { dwarf: false });
-  const btf = await withElfOnDisk(probe, join(scratch, `m${n++}.ko`), (file) => encodeFile(file, { base, features, jobs: 1 }));
+  const btf = await withElfOnDisk(probe, join(scratch, `m${n++}.ko`), (file) => encodeFile(file, { base, features, jobs: 1, reuse }));
   const raw = writeBtf(btf);
   // The pool's thread writes the file (see encodeModules): this one goes on with the
   // next module meanwhile.
