@@ -15,7 +15,6 @@ import { findStrBytes, setStringsDeduped, stringIndex } from "../btf/builder.js"
 import { Kind, kindOf, kflagOf, mkInfo, vlenOf, INT_SIGNED } from "../btf/kinds.js";
 import { strHash, StringSet } from "../btf/strings.js";
 import { msort } from "./libc.js";
-import { KeyIndex } from "./key-index.js";
 import { KF_FASTCALL, type ElfFunctions, type SectionInfo } from "./elf-info.js";
 import type { EncodeFeatures } from "./features.js";
 import { FN_BY_PREFIX, FN_UNEXPECTED_REG, REF_INDEX, REF_OFF0, REF_REC, type Fragment } from "./unit.js";
@@ -193,7 +192,12 @@ export class Assembler {
   private readonly byPrefix: Uint8Array;
   private readonly secinfo = new Map<number, number[]>();
   /** `.debug_str` offset + 1 -> final string offset, for the names met so far. */
-  private readonly strpCache: KeyIndex;
+  /**
+   * Final string offset + 1 of each `.debug_str` offset met so far (0: not yet), a
+   * direct table: names are shared by thousands of CUs, each is hashed and looked up
+   * once.
+   */
+  private strpMap: Int32Array | undefined;
   private strOff = new Uint32Array(1024);
 
   private readonly opts: AssembleOptions;
@@ -205,7 +209,7 @@ export class Assembler {
     this.strings = opts.strings;
     this.raw = new RawBtf(opts.base, opts.sizeHint);
     // About one distinct name per 32 bytes of .debug_info in a module; it grows.
-    this.strpCache = new KeyIndex(Math.max(256, Math.min(1 << 16, (opts.sizeHint ?? 0) >>> 5)));
+
     this.byPrefix = new Uint8Array(opts.functions.entries.length);
   }
 
@@ -231,8 +235,8 @@ export class Assembler {
     const keys = fr.strKeys;
     const sb = fr.strBytes;
     const hashes = fr.strHashes;
-    const cache = this.strpCache;
     const debugStr = this.strings.debugStr;
+    const map = (this.strpMap ??= new Int32Array(debugStr ? debugStr.length : 0));
     let pos = 0;
     let side = 0;
     const mapStrings = (from: number, to: number): void => {
@@ -240,15 +244,15 @@ export class Assembler {
         const key = keys[i]!;
         let off: number;
         if (key > 0) {
-          off = cache.get(key);
+          const start = key - 1;
+          off = (map[start] ?? 0) - 1;
           if (off < 0) {
             const d = debugStr!;
-            const start = key - 1;
             let h = 0;
             let e = start;
             for (let b = d[e]!; b !== 0 && e < d.length; b = d[++e]!) h = (Math.imul(h, 31) + b) | 0;
             off = e === start ? 0 : raw.addStrBytes(d, start, e, h >>> 0);
-            cache.set(key, off);
+            if (start < map.length) map[start] = off + 1;
           }
         } else {
           const end = sb.indexOf(0, pos);
@@ -349,7 +353,7 @@ export class Assembler {
     // No fragment comes after this: let go of the DWARF string sections (views of
     // the input file, which can then be freed before dedup).
     this.strings = {};
-    this.strpCache.clear();
+    this.strpMap = undefined;
     this.addSavedFuncs();
     const secs = this.opts.sections;
     for (let shndx = 1; shndx < secs.length; shndx++) {
