@@ -14,3 +14,9 @@ export function progressLine(stream: NodeJS.WriteStream): (text: string | undefi
     stream.write("\r\x1b[K" + text.slice(0, cols - 1));
   };
 }
+
+/** Seconds left, from the share of `totalBytes` done since `t0` (Date.now()). */
+export function etaSeconds(t0: number, bytes: number, totalBytes: number): number {
+  const elapsed = (Date.now() - t0) / 1000;
+  return bytes ? (elapsed * (totalBytes - bytes)) / bytes : 0;
+}

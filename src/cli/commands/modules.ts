@@ -6,7 +6,7 @@ import { encodeModules, type EncodeTarget } from "../../io/modules-encode.js";
 import { reportModuleTree } from "../../io/modules-report.js";
 import { flag, opt, parseArgs, UsageError, type Parsed } from "../args.js";
 import { writeOut } from "../output.js";
-import { progressLine } from "../progress.js";
+import { etaSeconds, progressLine } from "../progress.js";
 
 export const help = `usage: btfkit modules encode DIR --base VMLINUX (--detached DIR2 | --out DIR2 | --in-place)
                               [-j N] [--features LIST]
@@ -105,11 +105,7 @@ async function report(argv: string[]): Promise<number> {
     method,
     jobs,
     features: opt(p, "features"),
-    onProgress: (pr) => {
-      const el = (Date.now() - t0) / 1000;
-      const eta = pr.bytes ? (el * (pr.totalBytes - pr.bytes)) / pr.bytes : 0;
-      progress(`measured ${pr.done}/${pr.total} modules, ETA ${eta.toFixed(0)} s: ${pr.name}`);
-    },
+    onProgress: (pr) => progress(`measured ${pr.done}/${pr.total} modules, ETA ${etaSeconds(t0, pr.bytes, pr.totalBytes).toFixed(0)} s: ${pr.name}`),
   });
   progress(undefined);
   await writeOut(flag(p, "json") ? JSON.stringify({ base: basePath, method, ...r }, null, 2) + "\n" : formatReport(r, top));
@@ -143,12 +139,7 @@ async function encode(argv: string[]): Promise<number> {
   if ((detached !== undefined ? 1 : 0) + (out !== undefined ? 1 : 0) + (inPlace ? 1 : 0) !== 1)
     throw new UsageError("modules encode needs exactly one of --detached DIR2, --out DIR2, --in-place");
   const target: EncodeTarget = detached !== undefined ? { kind: "detached", dir: detached } : out !== undefined ? { kind: "out", dir: out } : { kind: "in-place" };
-  let jobs: number | undefined;
-  const j = opt(p, "jobs");
-  if (j !== undefined) {
-    jobs = Number(j);
-    if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`-j takes a whole number of threads, not '${j}'`);
-  }
+  const jobs = jobsOpt(p);
   const dir = p.positionals[0]!;
   await openBtf(basePath, { validate: false }); // a bad base: one clear error before any work
   await inFile(dir, async () => listModules(dir));
@@ -162,8 +153,7 @@ async function encode(argv: string[]): Promise<number> {
     features: opt(p, "features"),
     onProgress: (pr) => {
       if (tty) {
-        const el = (Date.now() - t0) / 1000;
-        const eta = pr.bytes ? (el * (pr.totalBytes - pr.bytes)) / pr.bytes : 0;
+        const eta = etaSeconds(t0, pr.bytes, pr.totalBytes);
         progress(`encoded ${pr.done}/${pr.total} modules, ${(pr.bytes / 1e6).toFixed(0)}/${(pr.totalBytes / 1e6).toFixed(0)} MB, ETA ${eta.toFixed(0)} s: ${pr.name}`);
       } else process.stderr.write(`[${pr.done}/${pr.total}] ${pr.name}\n`);
     },
