@@ -54,6 +54,17 @@ test("modules encode reports a broken module, encodes the others, and exits 1", 
   assert.ok(!existsSync(join(out, "broken.btf")));
 });
 
+test("encodeModules() reports a module whose output cannot be written as failed, with the reason", async () => {
+  const dir = tree();
+  const out = mkdtempSync(join(tmpdir(), "btfkit-menc-out-"));
+  writeFileSync(join(out, "lib"), "a file where the module's directory must go");
+  const res = await encodeModules(dir, { base: BASE, target: { kind: "detached", dir: out }, jobs: 1 });
+  assert.equal(res.length, 1);
+  assert.equal(res[0]!.ok, false);
+  assert.match(res[0]!.reason ?? "", /cannot write|EEXIST|ENOTDIR/);
+  assert.equal(res[0]!.btfBytes, undefined);
+});
+
 test("modules encode needs a base and exactly one target", async () => {
   const dir = tree();
   assert.equal((await runCli(["modules", "encode", dir, "--detached", "/tmp/x"])).code, 2);
