@@ -96,8 +96,7 @@ async function report(argv: string[]): Promise<number> {
   if (method !== "auto" && method !== "dwarf" && method !== "closure") throw new UsageError(`--method takes auto, dwarf or closure, not '${method}'`);
   const jobs = jobsOpt(p);
   const dir = p.positionals[0]!;
-  await openBtf(basePath); // a bad base: one clear error before any work (workers load it unvalidated)
-  await inFile(dir, async () => listModules(dir));
+  await checkTree(basePath, dir, true);
   const progress = progressLine(process.stderr);
   const t0 = Date.now();
   const r = await reportModuleTree(dir, {
@@ -110,6 +109,15 @@ async function report(argv: string[]): Promise<number> {
   progress(undefined);
   await writeOut(flag(p, "json") ? JSON.stringify({ base: basePath, method, ...r }, null, 2) + "\n" : formatReport(r, top));
   return r.skipped.some((s) => s.internal) ? 1 : 0;
+}
+
+/**
+ * A bad base or an unreadable tree: one clear error before any work (the workers load
+ * the base unvalidated). `validate`: the base gets btfkit's kernel-style checks too.
+ */
+async function checkTree(basePath: string, dir: string, validate: boolean): Promise<void> {
+  await openBtf(basePath, validate ? {} : { validate: false });
+  await inFile(dir, async () => listModules(dir));
 }
 
 /** `-j N`: a whole number of worker threads, or undefined (the default). */
@@ -141,8 +149,7 @@ async function encode(argv: string[]): Promise<number> {
   const target: EncodeTarget = detached !== undefined ? { kind: "detached", dir: detached } : out !== undefined ? { kind: "out", dir: out } : { kind: "in-place" };
   const jobs = jobsOpt(p);
   const dir = p.positionals[0]!;
-  await openBtf(basePath, { validate: false }); // a bad base: one clear error before any work
-  await inFile(dir, async () => listModules(dir));
+  await checkTree(basePath, dir, false);
   const tty = process.stderr.isTTY;
   const progress = progressLine(process.stderr);
   const t0 = Date.now();
