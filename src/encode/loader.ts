@@ -175,8 +175,8 @@ export class CuLoader {
   n1 = new Float64Array(0);
   n2 = new Float64Array(0);
   n3 = new Float64Array(0);
-  n4 = new Float64Array(0);
-  n5 = new Float64Array(0);
+  n4 = new Int32Array(0); // members: bitfield size (u8)
+  n5 = new Uint32Array(0); // members: byte offset (u32)
   kidStart = new Int32Array(0);
   kidCount = new Int32Array(0);
   annHead = new Int32Array(0);
@@ -292,8 +292,8 @@ export class CuLoader {
     this.n1 = g(this.n1, Float64Array);
     this.n2 = g(this.n2, Float64Array);
     this.n3 = g(this.n3, Float64Array);
-    this.n4 = g(this.n4, Float64Array);
-    this.n5 = g(this.n5, Float64Array);
+    this.n4 = g(this.n4, Int32Array);
+    this.n5 = g(this.n5, Uint32Array);
     this.kidStart = g(this.kidStart, Int32Array);
     this.kidCount = g(this.kidCount, Int32Array);
     this.annHead = g(this.annHead, Int32Array);
