@@ -1,4 +1,4 @@
-/** A tiny argument parser: long options, short aliases, `--opt=value`, positionals. */
+/** A tiny argument parser: long options, short aliases, `--opt=value`, `-jN`, positionals. */
 
 export interface OptSpec {
   /** Long name without dashes. */
@@ -40,6 +40,14 @@ export function parseArgs(argv: string[], specs: OptSpec[]): Parsed {
       if (!spec) throw new UsageError(`unknown option ${a}`);
     } else if (a.startsWith("-") && a.length > 1) {
       spec = byShort.get(a.slice(1));
+      if (!spec) {
+        // A one-letter option with its value attached, as `-j2` or `-oout.btf`.
+        const one = byShort.get(a[1]!);
+        if (one?.value && a.length > 2) {
+          spec = one;
+          inline = a.slice(2);
+        }
+      }
       if (!spec) throw new UsageError(`unknown option ${a}`);
     } else {
       positionals.push(a);
