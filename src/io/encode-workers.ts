@@ -160,20 +160,14 @@ export async function encodeFile(path: string, opts: EncodeFileOptions = {}): Pr
  */
 export async function encodeFileVariants(path: string, opts: { features?: EncodeFeatures | string; bases: readonly (Btf | undefined)[]; dedup?: boolean }): Promise<Btf[]> {
   const features = resolveFeatures(opts.features);
-  const bytes = await readElfSections(path, wantForEncode);
-  const elf = new ElfFile(bytes);
-  const ectx = elfContext(elf, features);
-  const dwarf = dwarfFromElf(elf, { layout: "libdwfl", relocateInPlace: true }); // the bytes were read for this
-  const units = compileUnits(dwarf);
-  const infoBytes = dwarf.sectionData(".debug_info")?.length ?? 0;
-  const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
-  let frags: Fragment[];
-  if (mergesUnits(elf, units)) frags = [encodeMerged(new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features }), units, uctx)];
-  else {
-    const loader = threadLoader(ectx.machine, ectx.littleEndian, features);
-    frags = units.map((u) => encodeOne(loader, u, uctx));
-    loader.detach();
+  const ld = await loadForEncode(path, features, {});
+  const frags: Fragment[] = [];
+  try {
+    encodeOnThisThread(ld, features, WINDOW_BYTES, (f) => frags.push(f));
+  } finally {
+    ld.close();
   }
+  const { ectx, dwarf, infoBytes } = ld;
   return opts.bases.map((base) => {
     const asm = new Assembler({ base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: infoBytes, strings: dwarfStrings(dwarf) });
     for (const f of frags) asm.add(f);
@@ -195,11 +189,36 @@ function threadLoader(machine: number, littleEndian: boolean, features: EncodeFe
 
 /** Read `path` and append all its CUs (on this thread or on workers). */
 async function assemble(path: string, opts: EncodeFileOptions, features: EncodeFeatures, jobs: number, lap: (name: string) => void): Promise<Assembler> {
-  const tm = opts.timings;
-  // .debug_info is read a window (a batch of units) at a time where it can be: only
-  // the unit headers up front (see InfoWindows).
-  const bytes = await readElfSections(path, (s, e) => wantForEncode(s, e) && !windowable(s, e), jobs > 1 ? { shared: true } : { reuse: opts.reuse });
+  const ld = await loadForEncode(path, features, jobs > 1 ? { shared: true } : { reuse: opts.reuse });
   lap("read");
+  try {
+    return await assembleUnits(opts, features, jobs, lap, ld);
+  } finally {
+    ld.close();
+  }
+}
+
+/** A file read for encoding (see {@link loadForEncode}). */
+interface Loaded {
+  ectx: ReturnType<typeof elfContext>;
+  dwarf: DwarfFile;
+  units: readonly DwarfUnit[];
+  infoBytes: number;
+  /** All units are one CU (LTO: {@link mergesUnits}). */
+  merged: boolean;
+  /** Set when .debug_info is read in windows, through `fd`. */
+  win: InfoWindows | undefined;
+  fd: number;
+  close(): void;
+}
+
+/**
+ * Read `path` for encoding: the sections the encoder needs, `.debug_info` only by
+ * its unit headers where it can be read in windows (see {@link InfoWindows}), and
+ * what must be done once (the ELF-side tables, relocation). `close()` when done.
+ */
+async function loadForEncode(path: string, features: EncodeFeatures, read: { shared?: boolean; reuse?: ReusableBuffer }): Promise<Loaded> {
+  const bytes = await readElfSections(path, (s, e) => wantForEncode(s, e) && !windowable(s, e), read);
   const elf = new ElfFile(bytes);
   let win: InfoWindows | undefined;
   const infoSec = elf.section(".debug_info");
@@ -211,16 +230,43 @@ async function assemble(path: string, opts: EncodeFileOptions, features: EncodeF
   const dwarf = dwarfFromElf(elf, { layout: "libdwfl", relocateInPlace: true }); // the bytes were read for this
   const units = compileUnits(dwarf);
   const infoBytes = dwarf.sectionData(".debug_info")?.length ?? 0;
-  if (win && (dwarf.sectionData(".debug_types") || dwarf.units().length !== units.length || mergesUnits(elf, units))) {
+  const merged = mergesUnits(elf, units);
+  if (win && (dwarf.sectionData(".debug_types") || dwarf.units().length !== units.length || merged)) {
     // Type units (references by signature) or LTO (references across units): all of it.
     readSectionInto(path, bytes, infoSec!);
     win = undefined;
   }
   const fd = win ? openOrThrow(path) : -1;
+  return { ectx, dwarf, units, infoBytes, merged, win, fd, close: () => fd >= 0 && closeSync(fd) };
+}
+
+/** Units [from, to) of a loaded file, in memory or read in a window. */
+function unitsOf(ld: Loaded, from: number, to: number): readonly DwarfUnit[] {
+  const { units, win } = ld;
+  return win ? windowUnits(ld.dwarf, ld.fd, win, units[from]!.sectionOffset, units[to - 1]!.end, to - from) : units.slice(from, to);
+}
+
+/**
+ * Encode every CU of a loaded file on this thread, in order, handing each fragment to
+ * `each` with the number of units done: one merged CU for LTO, else unit by unit
+ * (windows of about `windowBytes`).
+ */
+function encodeOnThisThread(ld: Loaded, features: EncodeFeatures, windowBytes: number, each: (f: Fragment, done: number) => void): void {
+  const { ectx, units } = ld;
+  const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
+  if (ld.merged) {
+    each(encodeMerged(new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features }), units, uctx), units.length);
+    return;
+  }
+  const loader = threadLoader(ectx.machine, ectx.littleEndian, features);
   try {
-    return await assembleUnits(path, opts, features, jobs, lap, { elf, ectx, dwarf, units, infoBytes, win, fd });
+    const plan = ld.win ? batches(units, windowBytes) : [[0, units.length] as [number, number]];
+    for (const [from, to] of plan) {
+      const us = unitsOf(ld, from, to);
+      for (let i = 0; i < us.length; i++) each(encodeOne(loader, us[i]!, uctx), from + i + 1);
+    }
   } finally {
-    if (fd >= 0) closeSync(fd);
+    loader.detach();
   }
 }
 
@@ -270,54 +316,30 @@ function windowUnits(main: DwarfFile, fd: number, win: InfoWindows, start: numbe
   return us;
 }
 
-interface Loaded {
-  elf: ElfFile;
-  ectx: ReturnType<typeof elfContext>;
-  dwarf: DwarfFile;
-  units: readonly DwarfUnit[];
-  infoBytes: number;
-  win: InfoWindows | undefined;
-  fd: number;
-}
-
-async function assembleUnits(path: string, opts: EncodeFileOptions, features: EncodeFeatures, jobs: number, lap: (name: string) => void, ld: Loaded): Promise<Assembler> {
+async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, jobs: number, lap: (name: string) => void, ld: Loaded): Promise<Assembler> {
   const tm = opts.timings;
-  const { elf, ectx, dwarf, units, infoBytes, win, fd } = ld;
+  const { ectx, dwarf, units, infoBytes, win } = ld;
   const asm = new Assembler({ base: opts.base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: infoBytes, strings: dwarfStrings(dwarf) });
-  const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
-  if (mergesUnits(elf, units)) {
-    // LTO: one CU made of all units, as pahole does (on one thread there too).
+  // LTO (one merged CU, on one thread as in pahole) and small inputs: this thread.
+  if (ld.merged || jobs === 1 || units.length < 2 || infoBytes < (opts.parallelMin ?? 48 * 1024 * 1024)) {
     lap("setup");
-    const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
-    asm.add(encodeMerged(loader, units, uctx));
-    opts.onProgress?.(units.length, units.length);
-    return asm;
-  }
-  if (jobs === 1 || units.length < 2 || infoBytes < (opts.parallelMin ?? 48 * 1024 * 1024)) {
-    lap("setup");
-    const loader = threadLoader(ectx.machine, ectx.littleEndian, features);
     let append = 0;
-    const plan = win ? batches(units, opts.windowBytes ?? WINDOW_BYTES) : [[0, units.length] as [number, number]];
-    for (const [from, to] of plan) {
-      const us = win ? windowUnits(dwarf, fd, win, units[from]!.sectionOffset, units[to - 1]!.end, to - from) : units.slice(from, to);
-      for (let i = 0; i < us.length; i++) {
-        const f = encodeOne(loader, us[i]!, uctx);
-        const ta = performance.now();
-        asm.add(f);
-        append += performance.now() - ta;
-        opts.onProgress?.(from + i + 1, units.length);
-      }
-    }
-    loader.detach();
+    encodeOnThisThread(ld, features, opts.windowBytes ?? WINDOW_BYTES, (f, done) => {
+      const ta = performance.now();
+      asm.add(f);
+      append += performance.now() - ta;
+      opts.onProgress?.(done, units.length);
+    });
     if (tm) tm.append = (tm.append ?? 0) + append;
     return asm;
   }
+  const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
   const init: WorkerInit = {
     kind: "btfkit-encode",
     sections: shareSections(dwarf, win !== undefined),
     window: win,
-    littleEndian: elf.littleEndian,
-    machine: elf.machine,
+    littleEndian: ectx.littleEndian,
+    machine: ectx.machine,
     features,
     functions: { names: ectx.functions.entries.map((e) => e.name), prefixlens: ectx.functions.entries.map((e) => e.prefixlen), suffixCount: ectx.functions.suffixCount },
     sectionInfos: ectx.sections,
@@ -325,10 +347,7 @@ async function assembleUnits(path: string, opts: EncodeFileOptions, features: En
   };
   lap("setup");
   const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
-  const encodeHere = (from: number, to: number): Fragment[] => {
-    const us = win ? windowUnits(dwarf, fd, win, units[from]!.sectionOffset, units[to - 1]!.end, to - from) : units.slice(from, to);
-    return us.map((u) => encodeOne(loader, u, uctx));
-  };
+  const encodeHere = (from: number, to: number): Fragment[] => unitsOf(ld, from, to).map((u) => encodeOne(loader, u, uctx));
   await runWorkers(init, units, Math.min(jobs, units.length), asm, encodeHere, opts.onProgress, tm);
   return asm;
 }
