@@ -12,19 +12,34 @@ import { ElfFile, SHT_NOBITS, type ElfSection } from "../elf/elf.js";
 
 const CHUNK = 1 << 30;
 
+/** One `readSync`; bytes read. @throws {BtfError} IO (a directory named as such). */
+function readOnce(fd: number, buf: Uint8Array, offset: number, length: number, pos: number): number {
+  try {
+    return readSync(fd, buf, offset, length, pos);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new BtfError("IO", err.code === "EISDIR" ? "is a directory, not an ELF file" : `cannot read: ${err.message}`);
+  }
+}
+
 /** Read `length` bytes at file position `pos` (default `offset`) into buf[offset ...]. */
 function readAt(fd: number, buf: Uint8Array, offset: number, length: number, pos = offset): void {
   let done = 0;
   while (done < length) {
-    let n: number;
-    try {
-      n = readSync(fd, buf, offset + done, Math.min(CHUNK, length - done), pos + done);
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      throw new BtfError("IO", err.code === "EISDIR" ? "is a directory, not an ELF file" : `cannot read: ${err.message}`);
-    }
+    const n = readOnce(fd, buf, offset + done, Math.min(CHUNK, length - done), pos + done);
     if (n <= 0) throw new BtfError("IO", `short read at offset ${pos + done}`);
     done += n;
+  }
+}
+
+/** The first `n` bytes of the file at `path`, or fewer when it is shorter. @throws {BtfError} IO. */
+export function readHead(path: string, n: number): Uint8Array {
+  const fd = openOrThrow(path);
+  try {
+    const head = new Uint8Array(n);
+    return head.subarray(0, readOnce(fd, head, 0, n, 0));
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -6,11 +6,10 @@
  * anything else is read whole (and decompressed).
  * @module
  */
-import { closeSync, openSync, readSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { decompress, detectCompression, type Compression } from "../compress.js";
 import { ElfFile, isElf } from "../elf/elf.js";
-import { BtfError } from "../internal/errors.js";
-import { readElfSections } from "./elf-sparse.js";
+import { readElfSections, readHead } from "./elf-sparse.js";
 import { readInput } from "./files.js";
 
 /** What {@link probeModule} found. */
@@ -33,25 +32,8 @@ export function elfHasDwarf(elf: ElfFile): boolean {
 }
 
 function startsWithElfMagic(path: string): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (e) {
-    throw new BtfError("IO", `cannot open: ${(e as Error).message}`);
-  }
-  try {
-    const head = new Uint8Array(4);
-    let n = 0;
-    try {
-      n = readSync(fd, head, 0, 4, 0);
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      throw new BtfError("IO", err.code === "EISDIR" ? "is a directory" : `cannot read: ${err.message}`);
-    }
-    return n === 4 && isElf(head);
-  } finally {
-    closeSync(fd);
-  }
+  const head = readHead(path, 4);
+  return head.length === 4 && isElf(head);
 }
 
 /**

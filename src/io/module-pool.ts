@@ -8,7 +8,7 @@
  * @module
  */
 import { parentPort, Worker } from "node:worker_threads";
-import { availableParallelism } from "node:os";
+import { defaultJobs } from "./encode-workers.js";
 import { relative } from "node:path";
 import { statSync } from "node:fs";
 
@@ -28,11 +28,6 @@ export interface PoolProgress {
   totalBytes: number;
 }
 
-/** The default number of workers: the CPUs, at most 8. */
-export function defaultModuleJobs(): number {
-  return Math.min(8, availableParallelism());
-}
-
 /**
  * Send every path of `paths` (under `dir`) to a pool of workers running `url`;
  * replies in the order of `paths`.
@@ -45,7 +40,7 @@ export async function runModulePool<R extends { path: string }>(
 ): Promise<R[]> {
   const sizes = paths.map((p) => statSync(p).size);
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
-  const jobs = Math.max(1, Math.min(opts.jobs ?? defaultModuleJobs(), paths.length || 1));
+  const jobs = Math.max(1, Math.min(opts.jobs ?? defaultJobs(), paths.length || 1));
   const replies: R[] = new Array(paths.length);
   const order = paths.map((_, i) => i).sort((a, b) => sizes[b]! - sizes[a]! || a - b);
   let next = 0;
