@@ -24,6 +24,7 @@ import type { DieCursor } from "../dwarf/die.js";
 import type { AbbrevTable } from "../dwarf/abbrev.js";
 import { cstring } from "../elf/strtab.js";
 import { DW_AT, DW_ATE, DW_FORM, DW_OP, DW_TAG } from "../dwarf/constants.js";
+import { formClass } from "../dwarf/forms.js";
 import { decodeExpression, exprEncoding, classifyParameter, parameterRegisterCount } from "../dwarf/expr.js";
 import type { EncodeFeatures } from "./features.js";
 import { KeyIndex } from "./key-index.js";
@@ -477,16 +478,8 @@ export class CuLoader {
         return 1;
       case DW_FORM.flag:
         return c.flagAt(k) ? 1 : 0;
-      case DW_FORM.addr:
-      case DW_FORM.addrx:
-      case DW_FORM.addrx1:
-      case DW_FORM.addrx2:
-      case DW_FORM.addrx3:
-      case DW_FORM.addrx4:
-      case DW_FORM.GNU_addr_index:
-        return Number(c.addressAt(k) ?? 0n);
       default:
-        return c.unsignedAt(k) ?? 0;
+        return formClass(form) === "address" ? Number(c.addressAt(k) ?? 0n) : (c.unsignedAt(k) ?? 0);
     }
   }
 
@@ -1191,7 +1184,6 @@ export class CuLoader {
 
   /** pahole `variable__new` (reads the DIE, does not move the cursor). */
   private newVariable(topLevel: boolean): number {
-    const c = this.c;
     const v = this.newTagWithRefs(DW_TAG.variable);
     this.nameKey[v] = this.nameAttr();
     let fl = topLevel ? F_TOPLEVEL : 0;
