@@ -189,8 +189,7 @@ function threadLoader(machine: number, littleEndian: boolean, features: EncodeFe
 
 /** Read `path` and append all its CUs (on this thread or on workers). */
 async function assemble(path: string, opts: EncodeFileOptions, features: EncodeFeatures, jobs: number, lap: (name: string) => void): Promise<Assembler> {
-  const ld = await loadForEncode(path, features, jobs > 1 ? { shared: true } : { reuse: opts.reuse });
-  lap("read");
+  const ld = await loadForEncode(path, features, jobs > 1 ? { shared: true } : { reuse: opts.reuse }, () => lap("read"));
   try {
     return await assembleUnits(opts, features, jobs, lap, ld);
   } finally {
@@ -215,10 +214,12 @@ interface Loaded {
 /**
  * Read `path` for encoding: the sections the encoder needs, `.debug_info` only by
  * its unit headers where it can be read in windows (see {@link InfoWindows}), and
- * what must be done once (the ELF-side tables, relocation). `close()` when done.
+ * what must be done once (the ELF-side tables, relocation). `close()` when done;
+ * `onRead` is called once the file's bytes are read.
  */
-async function loadForEncode(path: string, features: EncodeFeatures, read: { shared?: boolean; reuse?: ReusableBuffer }): Promise<Loaded> {
+async function loadForEncode(path: string, features: EncodeFeatures, read: { shared?: boolean; reuse?: ReusableBuffer }, onRead?: () => void): Promise<Loaded> {
   const bytes = await readElfSections(path, (s, e) => wantForEncode(s, e) && !windowable(s, e), read);
+  onRead?.(); // the `read` phase ends here; what follows is `setup`
   const elf = new ElfFile(bytes);
   let win: InfoWindows | undefined;
   const infoSec = elf.section(".debug_info");
