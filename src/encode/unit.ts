@@ -129,240 +129,351 @@ const fail = (msg: string): never => {
 };
 
 /**
- * Encode the CU in `cu` (loaded) into a fragment.
- * @throws {BtfError} INVALID / UNSUPPORTED where pahole fails to encode (a type
- *   libbpf rejects, a DWARF tag BTF cannot express).
+ * The records of one CU as they are written: words, where names and type ids must be
+ * patched, and the CU-local string numbering. One per CU; its methods are what the
+ * passes below share (kept as methods, not closures, so each pass compiles on its own
+ * and a rare path met late recompiles one small function, not the whole encoder).
  */
-export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
-  const f = ctx.features;
-  // Sized from the CU (records are 3 words plus up to 3 per member, parameter or
-  // enumerator) so that growing is rare.
-  const sizeGuess = cu.types.n + cu.kids.n;
-  const words = new Growable(3 * sizeGuess + 64);
-  const offs = new Growable(cu.types.n + 16);
-  const strIndex = cu.strIndex;
-  strIndex.clear();
-  const strKeys: number[] = [];
+class Writer {
+  readonly words: Growable;
+  readonly offs: Growable;
+  // Where the merge patches names and type ids, recorded as the words are written.
+  readonly nameFields: Growable;
+  readonly typeFields: Growable;
+  readonly strKeys: number[] = [];
+
+  constructor(readonly cu: CuLoader) {
+    // Sized from the CU (records are 3 words plus up to 3 per member, parameter or
+    // enumerator) so that growing is rare.
+    const sizeGuess = cu.types.n + cu.kids.n;
+    this.words = new Growable(3 * sizeGuess + 64);
+    this.offs = new Growable(cu.types.n + 16);
+    this.nameFields = new Growable(sizeGuess + 64);
+    this.typeFields = new Growable(sizeGuess + 64);
+    cu.strIndex.clear();
+  }
+
   /**
    * Local number (+ 1) of the name with key `key`, in first-use order within this CU
    * (0: none). An empty name in a DWARF section gets a number too (its bytes are not
    * read here): the merge maps it to offset 0, as `btf__add_str("")` gives.
    */
-  const str = (key: number): number => {
+  str(key: number): number {
     if (key === 0) return 0;
-    let i = strIndex.get(key);
+    const idx = this.cu.strIndex;
+    let i = idx.get(key);
     if (i < 0) {
-      i = cu.isSideKey(key) && cu.keyEmpty(key) ? 0 : strKeys.push(key);
-      strIndex.set(key, i);
+      i = this.cu.isSideKey(key) && this.cu.keyEmpty(key) ? 0 : this.strKeys.push(key);
+      idx.set(key, i);
     }
     return i;
-  };
+  }
+
   /** The same for a JS string. */
-  const strJs = (s: string | undefined): number => (s === undefined || s === "" ? 0 : str(cu.sideKey(s)));
-  // Where the merge patches names and type ids, recorded as the words are written.
-  const nameFields = new Growable(sizeGuess + 64);
-  const typeFields = new Growable(sizeGuess + 64);
-  const begin = (nameIdx: number, info: number, third: number): number => {
+  strJs(s: string | undefined): number {
+    return s === undefined || s === "" ? 0 : this.str(this.cu.sideKey(s));
+  }
+
+  /** libbpf refuses an empty name for `what`: fail as pahole does; else the name's key. */
+  needName(key: number, what: string): number {
+    if (this.cu.keyEmpty(key)) fail(`[${this.offs.n + 1}] ${what} (anon) Error emitting BTF type`);
+    return key;
+  }
+
+  /** Start a record: name, info, and its third word (a type id for some kinds). */
+  begin(nameIdx: number, info: number, third: number): number {
+    const words = this.words;
     const o = words.n;
-    offs.push(o);
-    nameFields.push(o);
+    this.offs.push(o);
+    this.nameFields.push(o);
     words.push(nameIdx);
     words.push(info);
-    if (THIRD_IS_TYPE[kindOf(info)]) typeFields.push(o + 2);
+    if (THIRD_IS_TYPE[kindOf(info)]) this.typeFields.push(o + 2);
     words.push(third);
     return o;
-  };
-  const nameW = (v: number): void => {
-    nameFields.push(words.n);
-    words.push(v);
-  };
-  const typeW = (v: number): void => {
-    typeFields.push(words.n);
-    words.push(v);
-  };
-  const bumpVlen = (o: number, kflag = false): void => {
-    const info = words.a[o + 1]!;
-    if ((info & 0xffff) === 0xffff) fail(`[${offs.n}] too many members (vlen would exceed 65535)`);
-    words.a[o + 1] = ((info + 1) | (kflag ? 0x80000000 : 0)) >>> 0;
-  };
-  const tref = (k: number): number => k; // table index k: type_id_off + k (0 stays void)
-  /** libbpf refuses an empty name for `what`: fail as pahole does; else the name's key. */
-  const needName = (key: number, what: string): number => {
-    if (cu.keyEmpty(key)) fail(`[${offs.n + 1}] ${what} (anon) Error emitting BTF type`);
-    return key;
-  };
+  }
 
+  nameW(v: number): void {
+    this.nameFields.push(this.words.n);
+    this.words.push(v);
+  }
+
+  typeW(v: number): void {
+    this.typeFields.push(this.words.n);
+    this.words.push(v);
+  }
+
+  /** One more member, value or parameter in the record at `o` (and kflag when set). */
+  bumpVlen(o: number, kflag: boolean): void {
+    const a = this.words.a;
+    const info = a[o + 1]!;
+    if ((info & 0xffff) === 0xffff) fail(`[${this.offs.n}] too many members (vlen would exceed 65535)`);
+    a[o + 1] = ((info + 1) | (kflag ? 0x80000000 : 0)) >>> 0;
+  }
+}
+
+/**
+ * Encode the CU in `cu` (loaded) into a fragment.
+ * @throws {BtfError} INVALID / UNSUPPORTED where pahole fails to encode (a type
+ *   libbpf rejects, a DWARF tag BTF cannot express).
+ */
+export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
+  const w = new Writer(cu);
+  const table = encodeTable(w, cu, ctx.features);
+  const tableRecs = w.offs.n;
+  const strsBeforeInt = w.strKeys.length;
+  // (The synthetic "int", when needed, goes here at merge time.)
+  encodeDeclTags(w, cu);
+  const fns = encodeFunctions(w, cu, ctx);
+  const vars = new Growable(16);
+  if (ctx.features.var || ctx.features.globalVar) encodeVariables(cu, ctx, w, vars);
+  const strs = encodeStrings(w, cu);
+  return {
+    words: w.words.view(),
+    offs: w.offs.view(),
+    nameFields: w.nameFields.view(),
+    typeFields: w.typeFields.view(),
+    strKeys: strs.keys,
+    tableRecs,
+    strBytes: strs.bytes,
+    strHashes: strs.hashes,
+    nrStrs: strs.keys.length,
+    strsBeforeInt,
+    intId: table.intId,
+    nrEntries: cu.types.n,
+    hasArray: table.hasArray,
+    fnEntry: fns.fnEntry.viewSigned(),
+    fnFlags: fns.fnFlags.viewSigned(),
+    fnRet: fns.fnRet.view(),
+    fnParams: fns.fnParams.viewSigned(),
+    fnAnnots: fns.fnAnnots.viewSigned(),
+    parName: fns.parName.viewSigned(),
+    parType: fns.parType.view(),
+    annValue: fns.annValue.viewSigned(),
+    annComp: fns.annComp.viewSigned(),
+    vars: vars.view(),
+  };
+}
+
+/**
+ * The types table, in order (pahole `btf_encoder__encode_tag` for each entry). A type
+ * id k in a record is table index k (`type_id_off + k`; 0 stays void).
+ */
+function encodeTable(w: Writer, cu: CuLoader, f: EncodeFeatures): { intId: number; hasArray: boolean } {
   let hasArray = false;
   let intId = -1;
   const types = cu.types;
-  const nrEntries = types.n;
-  // ---- the types table, in order ----
   for (let k = 1; k < types.n; k++) {
     const t = types.a[k]!;
     const tag = cu.tag[t]!;
     const ty = cu.type[t]!;
     const name = cu.nameKey[t]!;
     switch (tag) {
-      case DW_TAG.base_type: {
+      case DW_TAG.base_type:
         if (intId < 0 && name !== 0 && cu.nameOf(t) === "int") intId = k;
-        const bitSize = (cu.n1[t]! * 8) & 0xffff;
-        const encoding = cu.n2[t]!;
-        const signed = encoding === DW_ATE.signed || encoding === DW_ATE.signed_char;
-        const isBool = encoding === DW_ATE.boolean;
-        if (!signed && !isBool && f.float && (encoding === DW_ATE.float || encoding === DW_ATE.complex_float || encoding === DW_ATE.imaginary_float)) {
-          if (encoding !== DW_ATE.float) throw new BtfError("UNSUPPORTED", `${cu.nameOf(t) ?? "(anon)"}: complex, interval and imaginary float types are not supported (pahole fails here too)`);
-          const size = (bitSize + 7) >>> 3;
-          const n = str(needName(name, "FLOAT"));
-          if (![2, 4, 8, 12, 16].includes(size)) fail(`[${offs.n + 1}] FLOAT ${cu.nameOf(t)} Error emitting BTF type (size ${size})`);
-          begin(n, mkInfo(Kind.FLOAT, 0, 0), size);
-          break;
-        }
-        let size = (bitSize + 7) >>> 3;
-        let n: number;
-        if (!size || size & (size - 1) || size > 16) {
-          n = strJs("__SANITIZED_FAKE_INT__");
-          size = 4;
-        } else n = str(needName(name, "INT"));
-        begin(n, mkInfo(Kind.INT, 0, 0), size);
-        words.push(((signed ? INT_SIGNED : isBool ? INT_BOOL : 0) << 24) | (size * 8));
+        encodeBaseType(w, cu, t, name, f);
         break;
-      }
       case DW_TAG.const_type:
-        begin(0, mkInfo(Kind.CONST, 0, 0), tref(ty));
+        w.begin(0, mkInfo(Kind.CONST, 0, 0), ty);
         break;
       case DW_TAG.pointer_type:
-        begin(0, mkInfo(Kind.PTR, 0, 0), tref(ty));
+        w.begin(0, mkInfo(Kind.PTR, 0, 0), ty);
         break;
       case DW_TAG.restrict_type:
-        begin(0, mkInfo(Kind.RESTRICT, 0, 0), tref(ty));
+        w.begin(0, mkInfo(Kind.RESTRICT, 0, 0), ty);
         break;
       case DW_TAG.volatile_type:
-        begin(0, mkInfo(Kind.VOLATILE, 0, 0), tref(ty));
+        w.begin(0, mkInfo(Kind.VOLATILE, 0, 0), ty);
         break;
       case DW_TAG.typedef:
-        begin(str(needName(name, "TYPEDEF")), mkInfo(Kind.TYPEDEF, 0, 0), tref(ty));
+        w.begin(w.str(w.needName(name, "TYPEDEF")), mkInfo(Kind.TYPEDEF, 0, 0), ty);
         break;
       case DW_TAG.LLVM_annotation:
-        begin(str(needName(name, "TYPE_TAG")), mkInfo(Kind.TYPE_TAG, 0, 0), tref(ty));
+        w.begin(w.str(w.needName(name, "TYPE_TAG")), mkInfo(Kind.TYPE_TAG, 0, 0), ty);
         break;
       case DW_TAG.structure_type:
       case DW_TAG.union_type:
-      case DW_TAG.class_type: {
-        const isUnion = tag === DW_TAG.union_type;
-        if (cu.flags[t]! & F_DECL) {
-          begin(str(needName(name, "FWD")), mkInfo(Kind.FWD, 0, isUnion), 0);
-          break;
-        }
-        const o = begin(str(name), mkInfo(isUnion ? Kind.UNION : Kind.STRUCT, 0, 0), cu.n1[t]!);
-        const s = cu.kidStart[t]!;
-        const n = cu.kidCount[t]!;
-        for (let i = 0; i < n; i++) {
-          const m = cu.kids.a[s + i]!;
-          if (cu.tag[m] !== DW_TAG.member) continue;
-          const bitOff = cu.memberBitOffset(m);
-          const bitSize = cu.n4[m]!;
-          const mt = cu.type[m]!;
-          const isBitfield = bitSize !== 0 || (bitOff & 7) !== 0;
-          if ((isBitfield && (bitSize === 0 || bitSize > 255 || bitOff > 0xffffff)) || (isUnion && bitOff !== 0))
-            fail(`[${offs.n}] ${isUnion ? "UNION" : "STRUCT"} ${cu.nameOf(t) ?? "(anon)"}'s field '${cu.nameOf(m) ?? ""}' offset=${bitOff} bit_size=${bitSize} Error emitting field`);
-          const mn = str(cu.nameKey[m]!);
-          nameW(mn);
-          typeW(mt === 0 ? REF_OFF0 : mt);
-          words.push((bitOff | (bitSize << 24)) >>> 0);
-          bumpVlen(o, isBitfield);
-        }
+      case DW_TAG.class_type:
+        encodeComposite(w, cu, t, tag === DW_TAG.union_type, name);
         break;
-      }
       case DW_TAG.array_type:
         hasArray = true;
-        begin(0, mkInfo(Kind.ARRAY, 0, 0), 0);
-        typeW(tref(ty));
-        typeW(REF_INDEX);
-        words.push(cu.n1[t]!);
+        w.begin(0, mkInfo(Kind.ARRAY, 0, 0), 0);
+        w.typeW(ty);
+        w.typeW(REF_INDEX);
+        w.words.push(cu.n1[t]!);
         break;
-      case DW_TAG.enumeration_type: {
-        const bits = cu.n1[t]!;
-        const size = Math.ceil(bits / 8);
-        if (!size || size & (size - 1) || size > 8) fail(`[${offs.n + 1}] ENUM ${cu.nameOf(t) ?? "(anon)"} size=${size} Error emitting BTF type`);
-        const is32 = size <= 4 || !f.enum64;
-        const o = is32 ? begin(str(name), mkInfo(Kind.ENUM, 0, 0), size) : begin(str(name), mkInfo(Kind.ENUM64, 0, cu.enumIsSigned(t)), size);
-        const s = cu.kidStart[t]!;
-        const n = cu.kidCount[t]!;
-        for (let i = 0; i < n; i++) {
-          const e = cu.kids.a[s + i]!;
-          const lo = cu.n1[e]!;
-          const hi = cu.n2[e]!;
-          const en = cu.nameKey[e]!;
-          if (!f.enum64) {
-            str(needName(en, "enum value"));
-            nameW(str(en));
-            words.push(lo);
-            bumpVlen(o);
-          } else if (bits <= 32) {
-            // btf__add_enum_value takes an s64 in [INT_MIN, UINT_MAX]; a negative value sets kflag.
-            const neg = hi >= 0x80000000;
-            if (neg ? !(hi === 0xffffffff && lo >= 0x80000000) : hi !== 0)
-              fail(`\t${cu.nameOf(e)} val=${hi * 4294967296 + lo} Error emitting BTF enum value`);
-            nameW(str(needName(en, "enum value")));
-            words.push(lo);
-            bumpVlen(o, neg);
-          } else {
-            nameW(str(needName(en, "enum64 value")));
-            words.push(lo);
-            words.push(hi);
-            bumpVlen(o);
-          }
-        }
+      case DW_TAG.enumeration_type:
+        encodeEnum(w, cu, t, name, f);
         break;
-      }
-      case DW_TAG.subroutine_type: {
-        const o = begin(0, mkInfo(Kind.FUNC_PROTO, 0, 0), tref(ty));
-        const s = cu.kidStart[t]!;
-        const n = cu.kidCount[t]!;
-        for (let i = 0; i < n; i++) {
-          const p = cu.kids.a[s + i]!;
-          nameW(str(cu.nameKey[p]!));
-          typeW(tref(cu.type[p]!));
-          bumpVlen(o);
-        }
-        if (cu.flags[t]! & F_UNSPEC_PARMS) {
-          nameW(0);
-          typeW(0);
-          bumpVlen(o);
-        }
+      case DW_TAG.subroutine_type:
+        encodeProto(w, cu, t, ty);
         break;
-      }
       case DW_TAG.unspecified_type:
         break; // not encoded: references to it keep their id, as in pahole
       default:
-        throw new BtfError("UNSUPPORTED", `unsupported DW_TAG 0x${tag.toString(16)} at DIE 0x${cu.unit.sectionPos(cu.die[t]!).toString(16)}: BTF cannot express it (pahole fails here too)`, { offset: cu.unit.sectionPos(cu.die[t]!), section: cu.unit.section });
+        unsupportedTag(cu, t, tag);
     }
   }
-  const tableRecs = offs.n;
-  const strsBeforeInt = strKeys.length;
-  // (The synthetic "int", when needed, goes here at merge time.)
+  return { intId, hasArray };
+}
 
-  // ---- decl tags of structs, unions and typedefs ----
+function unsupportedTag(cu: CuLoader, t: number, tag: number): never {
+  const at = cu.unit.sectionPos(cu.die[t]!);
+  throw new BtfError("UNSUPPORTED", `unsupported DW_TAG 0x${tag.toString(16)} at DIE 0x${at.toString(16)}: BTF cannot express it (pahole fails here too)`, { offset: at, section: cu.unit.section });
+}
+
+/** A base type: INT, FLOAT, or pahole's sanitized fake int for odd sizes. */
+function encodeBaseType(w: Writer, cu: CuLoader, t: number, name: number, f: EncodeFeatures): void {
+  const bitSize = (cu.n1[t]! * 8) & 0xffff;
+  const encoding = cu.n2[t]!;
+  const signed = encoding === DW_ATE.signed || encoding === DW_ATE.signed_char;
+  const isBool = encoding === DW_ATE.boolean;
+  if (!signed && !isBool && f.float && (encoding === DW_ATE.float || encoding === DW_ATE.complex_float || encoding === DW_ATE.imaginary_float)) {
+    encodeFloat(w, cu, t, name, encoding, bitSize);
+    return;
+  }
+  let size = (bitSize + 7) >>> 3;
+  let n: number;
+  if (!size || size & (size - 1) || size > 16) {
+    n = w.strJs("__SANITIZED_FAKE_INT__");
+    size = 4;
+  } else n = w.str(w.needName(name, "INT"));
+  w.begin(n, mkInfo(Kind.INT, 0, 0), size);
+  w.words.push(((signed ? INT_SIGNED : isBool ? INT_BOOL : 0) << 24) | (size * 8));
+}
+
+function encodeFloat(w: Writer, cu: CuLoader, t: number, name: number, encoding: number, bitSize: number): void {
+  if (encoding !== DW_ATE.float) throw new BtfError("UNSUPPORTED", `${cu.nameOf(t) ?? "(anon)"}: complex, interval and imaginary float types are not supported (pahole fails here too)`);
+  const size = (bitSize + 7) >>> 3;
+  const n = w.str(w.needName(name, "FLOAT"));
+  if (size !== 2 && size !== 4 && size !== 8 && size !== 12 && size !== 16) fail(`[${w.offs.n + 1}] FLOAT ${cu.nameOf(t)} Error emitting BTF type (size ${size})`);
+  w.begin(n, mkInfo(Kind.FLOAT, 0, 0), size);
+}
+
+/** STRUCT / UNION with its members, or FWD for a declaration. */
+function encodeComposite(w: Writer, cu: CuLoader, t: number, isUnion: boolean, name: number): void {
+  if (cu.flags[t]! & F_DECL) {
+    w.begin(w.str(w.needName(name, "FWD")), mkInfo(Kind.FWD, 0, isUnion), 0);
+    return;
+  }
+  const o = w.begin(w.str(name), mkInfo(isUnion ? Kind.UNION : Kind.STRUCT, 0, 0), cu.n1[t]!);
+  const s = cu.kidStart[t]!;
+  const n = cu.kidCount[t]!;
+  const kids = cu.kids.a;
+  for (let i = 0; i < n; i++) {
+    const m = kids[s + i]!;
+    if (cu.tag[m] !== DW_TAG.member) continue;
+    const bitOff = cu.memberBitOffset(m);
+    const bitSize = cu.n4[m]!;
+    const mt = cu.type[m]!;
+    const isBitfield = bitSize !== 0 || (bitOff & 7) !== 0;
+    if ((isBitfield && (bitSize === 0 || bitSize > 255 || bitOff > 0xffffff)) || (isUnion && bitOff !== 0)) badField(w, cu, t, m, isUnion, bitOff, bitSize);
+    w.nameW(w.str(cu.nameKey[m]!));
+    w.typeW(mt === 0 ? REF_OFF0 : mt);
+    w.words.push((bitOff | (bitSize << 24)) >>> 0);
+    w.bumpVlen(o, isBitfield);
+  }
+}
+
+function badField(w: Writer, cu: CuLoader, t: number, m: number, isUnion: boolean, bitOff: number, bitSize: number): never {
+  return fail(`[${w.offs.n}] ${isUnion ? "UNION" : "STRUCT"} ${cu.nameOf(t) ?? "(anon)"}'s field '${cu.nameOf(m) ?? ""}' offset=${bitOff} bit_size=${bitSize} Error emitting field`);
+}
+
+/** ENUM, or ENUM64 for an enum wider than 4 bytes (with the enum64 feature). */
+function encodeEnum(w: Writer, cu: CuLoader, t: number, name: number, f: EncodeFeatures): void {
+  const bits = cu.n1[t]!;
+  const size = Math.ceil(bits / 8);
+  if (!size || size & (size - 1) || size > 8) fail(`[${w.offs.n + 1}] ENUM ${cu.nameOf(t) ?? "(anon)"} size=${size} Error emitting BTF type`);
+  const is32 = size <= 4 || !f.enum64;
+  const o = is32 ? w.begin(w.str(name), mkInfo(Kind.ENUM, 0, 0), size) : w.begin(w.str(name), mkInfo(Kind.ENUM64, 0, cu.enumIsSigned(t)), size);
+  const s = cu.kidStart[t]!;
+  const n = cu.kidCount[t]!;
+  for (let i = 0; i < n; i++) {
+    const e = cu.kids.a[s + i]!;
+    const lo = cu.n1[e]!;
+    const hi = cu.n2[e]!;
+    const en = cu.nameKey[e]!;
+    if (!f.enum64) {
+      w.str(w.needName(en, "enum value"));
+      w.nameW(w.str(en));
+      w.words.push(lo);
+      w.bumpVlen(o, false);
+    } else if (bits <= 32) {
+      // btf__add_enum_value takes an s64 in [INT_MIN, UINT_MAX]; a negative value sets kflag.
+      const neg = hi >= 0x80000000;
+      if (neg ? !(hi === 0xffffffff && lo >= 0x80000000) : hi !== 0) fail(`\t${cu.nameOf(e)} val=${hi * 4294967296 + lo} Error emitting BTF enum value`);
+      w.nameW(w.str(w.needName(en, "enum value")));
+      w.words.push(lo);
+      w.bumpVlen(o, neg);
+    } else {
+      w.nameW(w.str(w.needName(en, "enum64 value")));
+      w.words.push(lo);
+      w.words.push(hi);
+      w.bumpVlen(o, false);
+    }
+  }
+}
+
+/** FUNC_PROTO with its parameters (and a last empty one for varargs). */
+function encodeProto(w: Writer, cu: CuLoader, t: number, ret: number): void {
+  const o = w.begin(0, mkInfo(Kind.FUNC_PROTO, 0, 0), ret);
+  const s = cu.kidStart[t]!;
+  const n = cu.kidCount[t]!;
+  for (let i = 0; i < n; i++) {
+    const p = cu.kids.a[s + i]!;
+    w.nameW(w.str(cu.nameKey[p]!));
+    w.typeW(cu.type[p]!);
+    w.bumpVlen(o, false);
+  }
+  if (cu.flags[t]! & F_UNSPEC_PARMS) {
+    w.nameW(0);
+    w.typeW(0);
+    w.bumpVlen(o, false);
+  }
+}
+
+/** Decl tags of structs, unions and typedefs, after the table. */
+function encodeDeclTags(w: Writer, cu: CuLoader): void {
+  const types = cu.types;
   for (let k = 1; k < types.n; k++) {
     const t = types.a[k]!;
+    if (cu.annHead[t]! < 0) continue;
     const tag = cu.tag[t]!;
     if (tag !== DW_TAG.structure_type && tag !== DW_TAG.union_type && tag !== DW_TAG.typedef) continue;
     for (let a = cu.annHead[t]!; a >= 0; a = cu.annNext.a[a]!) {
-      begin(str(needName(cu.sideKey(cu.annValue[a]), "DECL_TAG")), mkInfo(Kind.DECL_TAG, 0, 0), tref(k));
-      words.push(cu.annComp.a[a]!);
+      w.begin(w.str(w.needName(cu.sideKey(cu.annValue[a]), "DECL_TAG")), mkInfo(Kind.DECL_TAG, 0, 0), k);
+      w.words.push(cu.annComp.a[a]!);
     }
   }
+}
 
-  // ---- functions: saved for the end ----
-  const fnEntry = new Growable(64);
-  const fnFlags = new Growable(64);
-  const fnRet = new Growable(64);
-  const fnParams = new Growable(128);
-  const fnAnnots = new Growable(128);
-  const parName = new Growable(256);
-  const parType = new Growable(256);
-  const annValue = new Growable(16);
-  const annComp = new Growable(16);
+/** A CU's functions, saved for the end (see {@link Fragment}'s `fn*` fields). */
+interface SavedFunctions {
+  fnEntry: Growable;
+  fnFlags: Growable;
+  fnRet: Growable;
+  fnParams: Growable;
+  fnAnnots: Growable;
+  parName: Growable;
+  parType: Growable;
+  annValue: Growable;
+  annComp: Growable;
+}
+
+/** The CU's functions that pahole keeps: with a matching ELF symbol, all parameters named. */
+function encodeFunctions(w: Writer, cu: CuLoader, ctx: UnitContext): SavedFunctions {
+  const out: SavedFunctions = {
+    fnEntry: new Growable(64),
+    fnFlags: new Growable(64),
+    fnRet: new Growable(64),
+    fnParams: new Growable(128),
+    fnAnnots: new Growable(128),
+    parName: new Growable(256),
+    parType: new Growable(256),
+    annValue: new Growable(16),
+    annComp: new Growable(16),
+  };
   const funcs = ctx.functions;
   const nFuncSyms = funcs.entries.length;
   const fnCache = cu.functionCache(funcs);
@@ -385,14 +496,7 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
       const side = cu.isSideKey(key);
       let found = side ? -1 : fnCache.get(key);
       if (found < 0) {
-        const name = cu.keyString(key)!;
-        let e = funcs.findExact(name);
-        let byPrefix = 0;
-        if (e < 0 && funcs.suffixCount && f.optimizedFunc) {
-          e = funcs.findPrefix(name);
-          byPrefix = 1;
-        }
-        found = e < 0 ? 0 : 2 + 2 * e + byPrefix;
+        found = lookupFunction(cu, funcs, key, ctx.features.optimizedFunc);
         if (!side) fnCache.set(key, found);
       }
       if (found === 0) continue;
@@ -401,37 +505,58 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
     } else if (!(fl & F_EXTERNAL)) continue;
     if (entry < 0) continue;
     if (fl & F_FN_UNEXPECTED) flags |= FN_UNEXPECTED_REG;
-    fnEntry.push(entry);
-    fnFlags.push(flags);
-    const rt = cu.type[fn]!;
-    fnRet.push(rt);
-    fnParams.push(parName.n);
-    for (let k = 0; k < n; k++) {
-      const p = cu.kids.a[s + k]!;
-      parName.push(str(cu.nameKey[p]!));
-      parType.push(cu.type[p]!);
-    }
-    if (fl & F_UNSPEC_PARMS) {
-      parName.push(0);
-      parType.push(0);
-    }
-    fnParams.push(parName.n - fnParams.a[fnParams.n - 1]!);
-    fnAnnots.push(annValue.n);
-    for (let a = cu.annHead[fn]!; a >= 0; a = cu.annNext.a[a]!) {
-      annValue.push(strJs(cu.annValue[a]));
-      annComp.push(cu.annComp.a[a]!);
-    }
-    fnAnnots.push(annValue.n - fnAnnots.a[fnAnnots.n - 1]!);
+    saveFunction(w, cu, out, fn, entry, flags);
   }
+  return out;
+}
 
-  // ---- variables ----
-  const vars = new Growable(16);
-  if (f.var || f.globalVar) encodeVariables(cu, ctx, begin, words, offs, str, vars);
+/** The ELF symbol of function name `key`: 0 none, else 2 + 2 * entry + (found by prefix). */
+function lookupFunction(cu: CuLoader, funcs: ElfFunctions, key: number, optimizedFunc: boolean): number {
+  const name = cu.keyString(key)!;
+  let e = funcs.findExact(name);
+  let byPrefix = 0;
+  if (e < 0 && funcs.suffixCount && optimizedFunc) {
+    e = funcs.findPrefix(name);
+    byPrefix = 1;
+  }
+  return e < 0 ? 0 : 2 + 2 * e + byPrefix;
+}
 
-  // ---- strings, and where the merge must patch names and ids ----
-  // Names in `.debug_str` travel as keys; the others (inline `DW_FORM_string` names,
-  // JS-string names: other string forms, annotation values) as bytes, hashed here
-  // for the merge.
+function saveFunction(w: Writer, cu: CuLoader, out: SavedFunctions, fn: number, entry: number, flags: number): void {
+  const { parName, parType, annValue } = out;
+  const s = cu.kidStart[fn]!;
+  const n = cu.kidCount[fn]!;
+  out.fnEntry.push(entry);
+  out.fnFlags.push(flags);
+  out.fnRet.push(cu.type[fn]!);
+  const p0 = parName.n;
+  out.fnParams.push(p0);
+  for (let k = 0; k < n; k++) {
+    const p = cu.kids.a[s + k]!;
+    parName.push(w.str(cu.nameKey[p]!));
+    parType.push(cu.type[p]!);
+  }
+  if (cu.flags[fn]! & F_UNSPEC_PARMS) {
+    parName.push(0);
+    parType.push(0);
+  }
+  out.fnParams.push(parName.n - p0);
+  const a0 = annValue.n;
+  out.fnAnnots.push(a0);
+  for (let a = cu.annHead[fn]!; a >= 0; a = cu.annNext.a[a]!) {
+    annValue.push(w.strJs(cu.annValue[a]));
+    out.annComp.push(cu.annComp.a[a]!);
+  }
+  out.fnAnnots.push(annValue.n - a0);
+}
+
+/**
+ * The CU's strings for the merge: names in `.debug_str` travel as keys; the others
+ * (inline `DW_FORM_string` names, JS-string names: other string forms, annotation
+ * values) as bytes, hashed here for the merge.
+ */
+function encodeStrings(w: Writer, cu: CuLoader): { keys: Float64Array; bytes: Uint8Array; hashes: Uint32Array } {
+  const strKeys = w.strKeys;
   const nStrs = strKeys.length;
   const keys = new Float64Array(nStrs);
   let sb = new Uint8Array(1024);
@@ -465,45 +590,11 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
     }
     hashes.push(h);
   }
-  const strBytes = sb.subarray(0, sp);
-  const strHashes = hashes.view();
-  return {
-    words: words.view(),
-    offs: offs.view(),
-    nameFields: nameFields.view(),
-    typeFields: typeFields.view(),
-    strKeys: keys,
-    tableRecs,
-    strBytes,
-    strHashes,
-    nrStrs: nStrs,
-    strsBeforeInt,
-    intId,
-    nrEntries,
-    hasArray,
-    fnEntry: fnEntry.viewSigned(),
-    fnFlags: fnFlags.viewSigned(),
-    fnRet: fnRet.view(),
-    fnParams: fnParams.viewSigned(),
-    fnAnnots: fnAnnots.viewSigned(),
-    parName: parName.viewSigned(),
-    parType: parType.view(),
-    annValue: annValue.viewSigned(),
-    annComp: annComp.viewSigned(),
-    vars: vars.view(),
-  };
+  return { keys, bytes: sb.subarray(0, sp), hashes: hashes.view() };
 }
 
 /** pahole `btf_encoder__encode_cu_variables`. */
-function encodeVariables(
-  cu: CuLoader,
-  ctx: UnitContext,
-  begin: (n: number, info: number, third: number) => number,
-  words: Growable,
-  offs: Growable,
-  str: (key: number) => number,
-  vars: Growable,
-): void {
+function encodeVariables(cu: CuLoader, ctx: UnitContext, w: Writer, vars: Growable): void {
   const secs = ctx.sections;
   const force = ctx.features.encodeForce;
   for (let i = 0; i < cu.tags.n; i++) {
@@ -535,14 +626,14 @@ function encodeVariables(
     const size = target < 0 ? -1 : cu.tagSize(target);
     if (size === 0 || size < 0 || size > 0xffffffff) continue;
     if (addr > 0xffffffffn) continue;
-    const j = offs.n;
-    begin(str(cu.nameKey[v]!), mkInfo(Kind.VAR, 0, 0), ty);
-    words.push(cu.flags[v]! & F_EXTERNAL ? 1 : 0);
+    const j = w.offs.n;
+    w.begin(w.str(cu.nameKey[v]!), mkInfo(Kind.VAR, 0, 0), ty);
+    w.words.push(cu.flags[v]! & F_EXTERNAL ? 1 : 0);
     for (let a = cu.annHead[v]!; a >= 0; a = cu.annNext.a[a]!) {
       const value = cu.annValue[a];
       if (!value) throw new BtfError("INVALID", `DECL_TAG (anon) Error emitting BTF type`);
-      begin(str(cu.sideKey(value)), mkInfo(Kind.DECL_TAG, 0, 0), REF_REC | j);
-      words.push(cu.annComp.a[a]!);
+      w.begin(w.str(cu.sideKey(value)), mkInfo(Kind.DECL_TAG, 0, 0), REF_REC | j);
+      w.words.push(cu.annComp.a[a]!);
     }
     vars.push(j);
     vars.push(shndx);
