@@ -565,18 +565,18 @@ export class CuLoader {
   }
 
   /**
-   * Call `fn` once per child of the current DIE; `fn` must consume the child's
-   * subtree. Leaves the cursor after the current DIE's subtree.
+   * Step into the current DIE's children: returns its depth, the children being the
+   * DIEs that follow while `this.valid && this.c.depth > depth` (none when it has no
+   * children). Each child's handler must consume the child's subtree; the loop leaves
+   * the cursor after the current DIE's subtree. (Written as a loop at each use, not a
+   * callback: a closure per DIE, and one call site for all of them, cost more.)
    */
-  private eachChild(fn: () => void): void {
+  private enterKids(): number {
     const c = this.c;
     const d = c.depth;
-    if (!c.hasChildren) {
-      this.valid = c.next();
-      return;
-    }
+    const has = c.hasChildren;
     this.valid = c.next();
-    while (this.valid && c.depth > d) fn();
+    return has ? d : 0x7fffffff;
   }
 
   /** Load `unit`: walk, recode. @throws {BtfError} where pahole's loader fails. */
@@ -596,7 +596,7 @@ export class CuLoader {
       if (rootTag !== DW_TAG.compile_unit && rootTag !== DW_TAG.type_unit)
         throw new BtfError("MALFORMED", `unit at ${unit.sectionOffset + unit.window}: DW_TAG_compile_unit expected, got tag 0x${rootTag.toString(16)}`, { offset: unit.sectionOffset + unit.window, section: unit.section });
       this.language = this.numeric(DW_AT.language);
-      this.eachChild(() => this.processUnitChild());
+      for (let d = this.enterKids(); this.valid && this.c.depth > d; ) this.processUnitChild();
       this.recode();
     } finally {
       this.clearSlots();
@@ -619,7 +619,7 @@ export class CuLoader {
         if (!c.next()) continue;
         if (first) this.language = this.numeric(DW_AT.language);
         first = false;
-        this.eachChild(() => this.processUnitChild());
+        for (let d = this.enterKids(); this.valid && this.c.depth > d; ) this.processUnitChild();
       }
       this.recode();
     } finally {
@@ -730,15 +730,15 @@ export class CuLoader {
       case DW_TAG.namespace: {
         const t = this.newTag(c.tag);
         this.nameKey[t] = this.nameAttr();
-        this.withKids(t, () =>
-          this.eachChild(() => {
-            const k = this.processTag(false);
-            if (k < 0) return;
-            this.tableAdd(k);
-            this.scratch.push(k);
-            this.hash(k);
-          }),
-        );
+        const mark = this.scratch.n;
+        for (let d = this.enterKids(); this.valid && this.c.depth > d; ) {
+          const k = this.processTag(false);
+          if (k < 0) continue;
+          this.tableAdd(k);
+          this.scratch.push(k);
+          this.hash(k);
+        }
+        this.endKids(t, mark);
         return t;
       }
       case DW_TAG.class_type:
@@ -775,10 +775,8 @@ export class CuLoader {
     }
   }
 
-  /** Run `fill` (which pushes kid indices on the scratch stack) and store them as t's kids. */
-  private withKids(t: number, fill: () => void): void {
-    const mark = this.scratch.n;
-    fill();
+  /** The kid indices pushed on the scratch stack since `mark` become t's kids. */
+  private endKids(t: number, mark: number): void {
     const cnt = this.scratch.n - mark;
     this.kidStart[t] = this.kids.n;
     this.kidCount[t] = cnt;
@@ -788,7 +786,7 @@ export class CuLoader {
 
   /** pahole `add_child_llvm_annotations`: `btf_decl_tag` children of the current DIE. Consumes the subtree. */
   private childAnnotations(owner: number, comp: number): void {
-    // eachChild's loop, written out: this runs for every member, most without children.
+    // enterKids's loop, written out: this runs for every member, most without children.
     const c = this.c;
     const d = c.depth;
     const kids = c.hasChildren;
@@ -837,7 +835,7 @@ export class CuLoader {
     let nelems = 1; // u32 product (btf_encoder: array_type__nelems)
     let exact = 1; // size_t product (dwarves: array_type__nr_entries)
     let stop = false;
-    this.eachChild(() => {
+    for (let d = this.enterKids(); this.valid && this.c.depth > d; ) {
       if (!stop && this.c.tag === DW_TAG.subrange_type) {
         const n = this.upperBound();
         dims++;
@@ -846,7 +844,7 @@ export class CuLoader {
         if (dims === 64) stop = true;
       }
       this.skip();
-    });
+    }
     this.n1[t] = nelems;
     this.n2[t] = dims;
     this.n3[t] = exact;
@@ -881,18 +879,18 @@ export class CuLoader {
       this.skip();
       return t;
     }
-    this.withKids(t, () =>
-      this.eachChild(() => {
-        if (this.c.tag === DW_TAG.LLVM_annotation && this.c.name === "btf_type_tag") {
-          const a = this.newTag(DW_TAG.LLVM_annotation);
-          this.nameKey[a] = this.sideKey(this.c.string(DW_AT.const_value));
-          this.tableAdd(a);
-          this.hash(a);
-          this.scratch.push(a);
-        }
-        this.skip();
-      }),
-    );
+    const mark = this.scratch.n;
+    for (let d = this.enterKids(); this.valid && this.c.depth > d; ) {
+      if (this.c.tag === DW_TAG.LLVM_annotation && this.c.name === "btf_type_tag") {
+        const a = this.newTag(DW_TAG.LLVM_annotation);
+        this.nameKey[a] = this.sideKey(this.c.string(DW_AT.const_value));
+        this.tableAdd(a);
+        this.hash(a);
+        this.scratch.push(a);
+      }
+      this.skip();
+    }
+    this.endKids(t, mark);
     if (this.kidCount[t]! > 0) this.flags[t]! |= F_TYPE_TAG_PTR;
     return t;
   }
@@ -901,32 +899,32 @@ export class CuLoader {
     const t = this.newTypeFamily();
     const bytes = this.n1[t]!;
     this.n1[t] = bytes === 0 ? 32 : u32(bytes * 8); // size in bits
-    this.withKids(t, () =>
-      this.eachChild(() => {
-        const c = this.c;
-        if (c.tag === DW_TAG.enumerator) {
-          const e = this.newTag(c.tag);
-          this.nameKey[e] = this.nameAttr();
-          // attr_numeric: dwarf_formudata for constants (not data16), flags, addresses.
-          const form = c.formOf(DW_AT.const_value);
-          let lo = 0;
-          let hi = 0;
-          if (form !== undefined && form !== DW_FORM.data16) {
-            const v = c.bigConstant(DW_AT.const_value);
-            if (v !== undefined) {
-              const w = BigInt.asUintN(64, v);
-              lo = Number(w & 0xffffffffn);
-              hi = Number(w >> 32n);
-            } else lo = u32(this.numeric(DW_AT.const_value));
-          }
-          this.n1[e] = lo;
-          this.n2[e] = hi;
-          this.scratch.push(e);
-          this.hash(e);
+    const mark = this.scratch.n;
+    for (let d = this.enterKids(); this.valid && this.c.depth > d; ) {
+      const c = this.c;
+      if (c.tag === DW_TAG.enumerator) {
+        const e = this.newTag(c.tag);
+        this.nameKey[e] = this.nameAttr();
+        // attr_numeric: dwarf_formudata for constants (not data16), flags, addresses.
+        const form = c.formOf(DW_AT.const_value);
+        let lo = 0;
+        let hi = 0;
+        if (form !== undefined && form !== DW_FORM.data16) {
+          const v = c.bigConstant(DW_AT.const_value);
+          if (v !== undefined) {
+            const w = BigInt.asUintN(64, v);
+            lo = Number(w & 0xffffffffn);
+            hi = Number(w >> 32n);
+          } else lo = u32(this.numeric(DW_AT.const_value));
         }
-        this.skip();
-      }),
-    );
+        this.n1[e] = lo;
+        this.n2[e] = hi;
+        this.scratch.push(e);
+        this.hash(e);
+      }
+      this.skip();
+    }
+    this.endKids(t, mark);
     this.n2[t] = this.kidCount[t]!; // nr_members
     return t;
   }
@@ -937,44 +935,44 @@ export class CuLoader {
     const isUnion = this.tag[t] === DW_TAG.union_type;
     let memberIdx = 0;
     let nrMembers = 0;
-    this.withKids(t, () =>
-      this.eachChild(() => {
-        const c = this.c;
-        switch (c.tag) {
-          case DW_TAG.subrange_type:
-          case DW_TAG.variant_part:
-          case DW_TAG.template_type_parameter:
-          case DW_TAG.template_value_parameter:
-          case DW_TAG.GNU_template_parameter_pack:
-          case DW_TAG.GNU_formal_parameter_pack:
-          case DW_TAG.GNU_template_template_param:
-            this.skip();
-            return;
-          case DW_TAG.inheritance:
-          case DW_TAG.member: {
-            const m = this.newMember(isUnion);
-            if (!(this.flags[m]! & F_STATIC)) nrMembers++;
-            this.scratch.push(m);
-            this.hash(m);
-            this.childAnnotations(t, memberIdx);
-            memberIdx++;
-            return;
-          }
-          case DW_TAG.LLVM_annotation:
-            this.llvmAnnotation(t, -1);
-            this.skip();
-            return;
-          default: {
-            const k = this.processTag(false);
-            if (k < 0) return;
-            this.tableAdd(k);
-            this.scratch.push(k);
-            this.hash(k);
-            return;
-          }
+    const mark = this.scratch.n;
+    for (let d = this.enterKids(); this.valid && this.c.depth > d; ) {
+      const c = this.c;
+      switch (c.tag) {
+        case DW_TAG.subrange_type:
+        case DW_TAG.variant_part:
+        case DW_TAG.template_type_parameter:
+        case DW_TAG.template_value_parameter:
+        case DW_TAG.GNU_template_parameter_pack:
+        case DW_TAG.GNU_formal_parameter_pack:
+        case DW_TAG.GNU_template_template_param:
+          this.skip();
+          continue;
+        case DW_TAG.inheritance:
+        case DW_TAG.member: {
+          const m = this.newMember(isUnion);
+          if (!(this.flags[m]! & F_STATIC)) nrMembers++;
+          this.scratch.push(m);
+          this.hash(m);
+          this.childAnnotations(t, memberIdx);
+          memberIdx++;
+          continue;
         }
-      }),
-    );
+        case DW_TAG.LLVM_annotation:
+          this.llvmAnnotation(t, -1);
+          this.skip();
+          continue;
+        default: {
+          const k = this.processTag(false);
+          if (k < 0) continue;
+          this.tableAdd(k);
+          this.scratch.push(k);
+          this.hash(k);
+          continue;
+        }
+      }
+    }
+    this.endKids(t, mark);
     this.n2[t] = nrMembers;
     return t;
   }
@@ -1008,35 +1006,35 @@ export class CuLoader {
     const c = this.c;
     const t = this.newTagWithRefs(c.tag);
     this.n1[t] = this.numeric(DW_AT.byte_size);
-    this.withKids(t, () =>
-      this.eachChild(() => {
-        const c = this.c;
-        switch (c.tag) {
-          case DW_TAG.subrange_type:
-            this.skip();
-            return;
-          case DW_TAG.formal_parameter: {
-            const p = this.newParameter(-1);
-            this.skip();
-            this.scratch.push(p);
-            this.tableAdd(p);
-            this.hash(p);
-            return;
-          }
-          case DW_TAG.unspecified_parameters:
-            this.flags[t]! |= F_UNSPEC_PARMS;
-            this.skip();
-            return;
-          default: {
-            const k = this.processTag(false);
-            if (k < 0) return;
-            this.tableAdd(k);
-            this.hash(k);
-            return;
-          }
+    const mark = this.scratch.n;
+    for (let d = this.enterKids(); this.valid && this.c.depth > d; ) {
+      const c = this.c;
+      switch (c.tag) {
+        case DW_TAG.subrange_type:
+          this.skip();
+          continue;
+        case DW_TAG.formal_parameter: {
+          const p = this.newParameter(-1);
+          this.skip();
+          this.scratch.push(p);
+          this.tableAdd(p);
+          this.hash(p);
+          continue;
         }
-      }),
-    );
+        case DW_TAG.unspecified_parameters:
+          this.flags[t]! |= F_UNSPEC_PARMS;
+          this.skip();
+          continue;
+        default: {
+          const k = this.processTag(false);
+          if (k < 0) continue;
+          this.tableAdd(k);
+          this.hash(k);
+          continue;
+        }
+      }
+    }
+    this.endKids(t, mark);
     return t;
   }
 
@@ -1067,7 +1065,9 @@ export class CuLoader {
     if (this.present(DW_AT.external)) fl |= F_EXTERNAL;
     if (this.present(DW_AT.abstract_origin)) fl |= F_HAS_ORIGIN;
     this.flags[f] = fl;
-    this.withKids(f, () => this.processFunctionBody(f));
+    const mark = this.scratch.n;
+    this.processFunctionBody(f);
+    this.endKids(f, mark);
     return f;
   }
 
@@ -1077,7 +1077,7 @@ export class CuLoader {
    */
   private processFunctionBody(fn: number): void {
     let paramIdx = 0;
-    this.eachChild(() => {
+    for (let d = this.enterKids(); this.valid && this.c.depth > d; ) {
       const c = this.c;
       switch (c.tag) {
         case DW_TAG.call_site:
@@ -1092,7 +1092,7 @@ export class CuLoader {
         case DW_TAG.template_value_parameter:
         case DW_TAG.label:
           this.skip();
-          return;
+          continue;
         case DW_TAG.formal_parameter: {
           const idx = paramIdx++;
           // (A lexical block's parameters are never encoded: no need for their locations.)
@@ -1103,51 +1103,51 @@ export class CuLoader {
           } else this.skip();
           this.tableAdd(p);
           this.hash(p);
-          return;
+          continue;
         }
         case DW_TAG.variable: {
           const v = this.newVariable(false);
           this.childAnnotations(v, -1);
           this.tableAdd(v);
           this.hash(v);
-          return;
+          continue;
         }
         case DW_TAG.unspecified_parameters:
           if (fn >= 0) this.flags[fn]! |= F_UNSPEC_PARMS;
           this.skip();
-          return;
+          continue;
         case DW_TAG.inlined_subroutine: {
           const e = this.newTag(c.tag);
           this.processInlineExpansion();
           this.tableAdd(e);
           this.hash(e);
-          return;
+          continue;
         }
         case DW_TAG.lexical_block: {
           // Parameters of a lexical block go nowhere; its types are in the tables.
           const mark = this.scratch.n;
           this.processFunctionBody(-1);
           this.scratch.n = mark;
-          return;
+          continue;
         }
         case DW_TAG.LLVM_annotation:
           if (fn >= 0) this.llvmAnnotation(fn, -1);
           this.skip();
-          return;
+          continue;
         default: {
           const k = this.processTag(false);
-          if (k < 0) return;
+          if (k < 0) continue;
           this.tableAdd(k);
           this.hash(k);
-          return;
+          continue;
         }
       }
-    });
+    }
   }
 
   /** pahole `die__process_inline_expansion` over the current DIE's children. */
   private processInlineExpansion(): void {
-    this.eachChild(() => {
+    for (let d = this.enterKids(); this.valid && this.c.depth > d; ) {
       const c = this.c;
       switch (c.tag) {
         case DW_TAG.call_site:
@@ -1157,29 +1157,29 @@ export class CuLoader {
         case DW_TAG.formal_parameter:
         case DW_TAG.label:
           this.skip();
-          return;
+          continue;
         case DW_TAG.lexical_block: {
           const mark = this.scratch.n;
           this.processFunctionBody(-1);
           this.scratch.n = mark;
-          return;
+          continue;
         }
         case DW_TAG.inlined_subroutine: {
           const e = this.newTag(c.tag);
           this.processInlineExpansion();
           this.tableAdd(e);
           this.hash(e);
-          return;
+          continue;
         }
         default: {
           const k = this.processTag(false);
-          if (k < 0) return;
+          if (k < 0) continue;
           this.tableAdd(k);
           this.hash(k);
-          return;
+          continue;
         }
       }
-    });
+    }
   }
 
   /** pahole `variable__new` (reads the DIE, does not move the cursor). */

@@ -595,49 +595,54 @@ function encodeStrings(w: Writer, cu: CuLoader): { keys: Float64Array; bytes: Ui
 
 /** pahole `btf_encoder__encode_cu_variables`. */
 function encodeVariables(cu: CuLoader, ctx: UnitContext, w: Writer, vars: Growable): void {
-  const secs = ctx.sections;
-  const force = ctx.features.encodeForce;
   for (let i = 0; i < cu.tags.n; i++) {
-    let v = cu.tags.a[i]!;
+    const v = cu.tags.a[i]!;
     if (cu.tag[v] !== DW_TAG.variable) continue;
     const fl = cu.flags[v]!;
-    const spec = cu.link[v]!;
-    if (fl & F_DECL && spec < 0) continue;
+    if (fl & F_DECL && cu.link[v]! < 0) continue;
     if (!(fl & F_TOPLEVEL) || fl & F_ARTIFICIAL || !(fl & F_GLOBAL_SCOPE)) continue;
-    let addr = (BigInt(cu.n1[v]!) << 32n) | BigInt(cu.n2[v]!);
-    const shndx = sectionOf(secs, addr);
-    if (!shndx || shndx >= secs.length || !secs[shndx]!.include) continue;
-    addr -= secs[shndx]!.addr;
-    if (spec >= 0) v = spec;
-    const name = cu.nameOf(v);
-    if (name === undefined) continue;
-    if (filteredVariableName(name)) continue;
-    if (addr === 0n && !ctx.objects.has(name, shndx)) continue;
-    if (!validBtfName(name)) {
-      if (force) continue;
-      throw new BtfError("INVALID", `found invalid variable name when encoding btf (sym: '${name}'); use --features with encode_force to skip such variables`);
-    }
-    const ty = cu.type[v]!;
-    if (ty === 0) {
-      if (force) continue;
-      throw new BtfError("INVALID", `found variable '${name}' that has void type`);
-    }
-    const target = cu.typeEntry(ty);
-    const size = target < 0 ? -1 : cu.tagSize(target);
-    if (size === 0 || size < 0 || size > 0xffffffff) continue;
-    if (addr > 0xffffffffn) continue;
-    const j = w.offs.n;
-    w.begin(w.str(cu.nameKey[v]!), mkInfo(Kind.VAR, 0, 0), ty);
-    w.words.push(cu.flags[v]! & F_EXTERNAL ? 1 : 0);
-    for (let a = cu.annHead[v]!; a >= 0; a = cu.annNext.a[a]!) {
-      const value = cu.annValue[a];
-      if (!value) throw new BtfError("INVALID", `DECL_TAG (anon) Error emitting BTF type`);
-      w.begin(w.str(cu.sideKey(value)), mkInfo(Kind.DECL_TAG, 0, 0), REF_REC | j);
-      w.words.push(cu.annComp.a[a]!);
-    }
-    vars.push(j);
-    vars.push(shndx);
-    vars.push(Number(addr));
-    vars.push(size);
+    encodeVariable(cu, ctx, w, vars, v);
   }
+}
+
+/** One top-level, global-scope variable DIE `v`: its VAR (and decl tags) when pahole keeps it. */
+function encodeVariable(cu: CuLoader, ctx: UnitContext, w: Writer, vars: Growable, v: number): void {
+  const secs = ctx.sections;
+  const force = ctx.features.encodeForce;
+  const spec = cu.link[v]!;
+  let addr = (BigInt(cu.n1[v]!) << 32n) | BigInt(cu.n2[v]!);
+  const shndx = sectionOf(secs, addr);
+  if (!shndx || shndx >= secs.length || !secs[shndx]!.include) return;
+  addr -= secs[shndx]!.addr;
+  if (spec >= 0) v = spec;
+  const name = cu.nameOf(v);
+  if (name === undefined) return;
+  if (filteredVariableName(name)) return;
+  if (addr === 0n && !ctx.objects.has(name, shndx)) return;
+  if (!validBtfName(name)) {
+    if (force) return;
+    throw new BtfError("INVALID", `found invalid variable name when encoding btf (sym: '${name}'); use --features with encode_force to skip such variables`);
+  }
+  const ty = cu.type[v]!;
+  if (ty === 0) {
+    if (force) return;
+    throw new BtfError("INVALID", `found variable '${name}' that has void type`);
+  }
+  const target = cu.typeEntry(ty);
+  const size = target < 0 ? -1 : cu.tagSize(target);
+  if (size === 0 || size < 0 || size > 0xffffffff) return;
+  if (addr > 0xffffffffn) return;
+  const j = w.offs.n;
+  w.begin(w.str(cu.nameKey[v]!), mkInfo(Kind.VAR, 0, 0), ty);
+  w.words.push(cu.flags[v]! & F_EXTERNAL ? 1 : 0);
+  for (let a = cu.annHead[v]!; a >= 0; a = cu.annNext.a[a]!) {
+    const value = cu.annValue[a];
+    if (!value) throw new BtfError("INVALID", `DECL_TAG (anon) Error emitting BTF type`);
+    w.begin(w.str(cu.sideKey(value)), mkInfo(Kind.DECL_TAG, 0, 0), REF_REC | j);
+    w.words.push(cu.annComp.a[a]!);
+  }
+  vars.push(j);
+  vars.push(shndx);
+  vars.push(Number(addr));
+  vars.push(size);
 }
