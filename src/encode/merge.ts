@@ -27,10 +27,27 @@ interface SavedFunc {
   unexpected: boolean;
   inconsistent: boolean;
   ret: number;
-  /** (name offset, type id) pairs. */
-  params: Uint32Array;
-  /** (value offset, component index) pairs. */
-  annots: Int32Array;
+  /** Where its (name offset, type id) pairs are in the assembler's `parPool`, and how many words. */
+  pAt: number;
+  pLen: number;
+  /** Where its (value offset, component index) pairs are in `annPool`, and how many words. */
+  aAt: number;
+  aLen: number;
+}
+
+/** A growing array of 32-bit words (stored modulo 2^32). */
+class WordPool {
+  a = new Uint32Array(1 << 12);
+  n = 0;
+  push2(x: number, y: number): void {
+    if (this.n + 2 > this.a.length) {
+      const b = new Uint32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = x;
+    this.a[this.n++] = y;
+  }
 }
 
 /** Growing raw BTF: type words, offsets, own strings (libbpf's modifiable `struct btf`). */
@@ -189,6 +206,9 @@ export class Assembler {
   private needIndexType = false;
   private arrayIndexId = 0;
   private readonly saved: SavedFunc[] = [];
+  /** The saved functions' parameters and annotations, all in two arrays (see SavedFunc). */
+  private readonly parPool = new WordPool();
+  private readonly annPool = new WordPool();
   private readonly byPrefix: Uint8Array;
   private readonly secinfo = new Map<number, number[]>();
   /** `.debug_str` offset + 1 -> final string offset, for the names met so far. */
@@ -218,6 +238,17 @@ export class Assembler {
     return this.raw.typeCount;
   }
 
+  // The fragment being appended (see add()): its first id - 1 (pahole's
+  // `type_id_off`), whether the synthetic int went in after its table, the array
+  // index type, and how far its strings, names and type ids are mapped or patched.
+  private curOff = 0;
+  private curIntInserted = false;
+  private curTableRecs = 0;
+  private curStrPos = 0;
+  private curSide = 0;
+  private curNf = 0;
+  private curTf = 0;
+
   /** Append one CU (pahole `btf_encoder__encode_cu`). */
   add(fr: Fragment): void {
     const raw = this.raw;
@@ -229,119 +260,140 @@ export class Assembler {
       } else this.arrayIndexId = off + fr.nrEntries;
     }
     if (fr.hasArray) this.needIndexType = true;
-    // Local strings -> offsets, in first-use order.
     if (this.strOff.length < fr.nrStrs + 1) this.strOff = new Uint32Array(Math.max(fr.nrStrs + 1, this.strOff.length * 2));
+    this.curOff = off;
+    this.curIntInserted = false;
+    this.curTableRecs = fr.tableRecs;
+    this.curStrPos = 0;
+    this.curSide = 0;
+    this.curNf = 0;
+    this.curTf = 0;
+    // Local strings -> offsets, in first-use order; records copied and patched.
+    this.mapStrings(fr, 0, fr.strsBeforeInt);
+    this.copy(fr, 0, fr.tableRecs);
+    if (this.needIndexType && !this.hasIndexType) {
+      const name = raw.addStr("int");
+      raw.add(name, mkInfo(Kind.INT, 0, 0), 4, (INT_SIGNED << 24) | 32);
+      this.hasIndexType = true;
+      this.curIntInserted = true;
+    }
+    this.mapStrings(fr, fr.strsBeforeInt, fr.nrStrs);
+    this.copy(fr, fr.tableRecs, fr.offs.length);
+    this.addFragmentFunctions(fr);
+    // Variables, for the DATASECs.
+    for (let i = 0; i < fr.vars.length; i += 4) {
+      const shndx = fr.vars[i + 1]!;
+      let l = this.secinfo.get(shndx);
+      if (!l) this.secinfo.set(shndx, (l = []));
+      l.push(this.recId(fr.vars[i]!), fr.vars[i + 2]!, fr.vars[i + 3]!);
+    }
+  }
+
+  /** Final id of the fragment's j-th record. */
+  private recId(j: number): number {
+    return this.curOff + 1 + j + (this.curIntInserted && j >= this.curTableRecs ? 1 : 0);
+  }
+
+  /** Final type id of a fragment's type field value (REF_* codes). */
+  private mapType(v: number): number {
+    if (v === 0) return 0;
+    if (v < REF_REC) return this.curOff + v;
+    if (v === REF_INDEX) return this.arrayIndexId;
+    if (v === REF_OFF0) return this.curOff;
+    return this.recId(v - REF_REC);
+  }
+
+  /** Final offsets of the fragment's local strings [from, to) into `strOff[i + 1]`. */
+  private mapStrings(fr: Fragment, from: number, to: number): void {
+    const raw = this.raw;
     const strOff = this.strOff;
     const keys = fr.strKeys;
     const sb = fr.strBytes;
     const hashes = fr.strHashes;
     const debugStr = this.strings.debugStr;
     const map = (this.strpMap ??= new Int32Array(debugStr ? debugStr.length : 0));
-    let pos = 0;
-    let side = 0;
-    const mapStrings = (from: number, to: number): void => {
-      for (let i = from; i < to; i++) {
-        const key = keys[i]!;
-        let off: number;
-        if (key > 0) {
-          const start = key - 1;
-          off = (map[start] ?? 0) - 1;
-          if (off < 0) {
-            const d = debugStr!;
-            let h = 0;
-            let e = start;
-            for (let b = d[e]!; b !== 0 && e < d.length; b = d[++e]!) h = (Math.imul(h, 31) + b) | 0;
-            off = e === start ? 0 : raw.addStrBytes(d, start, e, h >>> 0);
-            if (start < map.length) map[start] = off + 1;
-          }
-        } else {
-          const end = sb.indexOf(0, pos);
-          off = raw.addStrBytes(sb, pos, end, hashes[side++]!);
-          pos = end + 1;
+    for (let i = from; i < to; i++) {
+      const key = keys[i]!;
+      let off: number;
+      if (key > 0) {
+        const start = key - 1;
+        off = (map[start] ?? 0) - 1;
+        if (off < 0) {
+          const d = debugStr!;
+          let h = 0;
+          let e = start;
+          for (let b = d[e]!; b !== 0 && e < d.length; b = d[++e]!) h = (Math.imul(h, 31) + b) | 0;
+          off = e === start ? 0 : raw.addStrBytes(d, start, e, h >>> 0);
+          if (start < map.length) map[start] = off + 1;
         }
-        strOff[i + 1] = off;
+      } else {
+        const pos = this.curStrPos;
+        const end = sb.indexOf(0, pos);
+        off = raw.addStrBytes(sb, pos, end, hashes[this.curSide++]!);
+        this.curStrPos = end + 1;
       }
-    };
-    mapStrings(0, fr.strsBeforeInt);
-    const nRecs = fr.offs.length;
-    let intInserted = false;
-    const recId = (j: number): number => off + 1 + j + (intInserted && j >= fr.tableRecs ? 1 : 0);
-    const arrayIndexId = this.arrayIndexId;
+      strOff[i + 1] = off;
+    }
+  }
+
+  /** Copy the fragment's records [from, to) and patch their names and type ids. */
+  private copy(fr: Fragment, from: number, to: number): void {
+    if (from >= to) return;
+    const raw = this.raw;
     const w = fr.words;
     const offsArr = fr.offs;
     const nameFields = fr.nameFields;
     const typeFields = fr.typeFields;
-    let nf = 0;
-    let tf = 0;
-    /** Copy records [from, to) and patch their names and type ids. */
-    const copy = (from: number, to: number): void => {
-      if (from >= to) return;
-      const wStart = offsArr[from]!;
-      const wEnd = to < nRecs ? offsArr[to]! : w.length;
-      raw.reserve(wEnd - wStart, to - from);
-      const out = raw.types;
-      const at = raw.nWords;
-      const delta = at - wStart;
-      out.set(w.subarray(wStart, wEnd), at);
-      for (let j = from; j < to; j++) raw.typeOffs[raw.nrTypes++] = offsArr[j]! + delta;
-      raw.nWords += wEnd - wStart;
-      for (; nf < nameFields.length && nameFields[nf]! < wEnd; nf++) {
-        const k = nameFields[nf]! + delta;
-        out[k] = strOff[out[k]!]!;
-      }
-      for (; tf < typeFields.length && typeFields[tf]! < wEnd; tf++) {
-        const k = typeFields[tf]! + delta;
-        const v = out[k]!;
-        if (v === 0) continue;
-        if (v < REF_REC) out[k] = off + v;
-        else if (v === REF_INDEX) out[k] = arrayIndexId;
-        else if (v === REF_OFF0) out[k] = off;
-        else out[k] = recId(v - REF_REC);
-      }
-    };
-    const mapType = (v: number): number => {
-      if (v === 0) return 0;
-      if (v < REF_REC) return off + v;
-      if (v === REF_INDEX) return arrayIndexId;
-      if (v === REF_OFF0) return off;
-      return recId(v - REF_REC);
-    };
-    copy(0, fr.tableRecs);
-    if (this.needIndexType && !this.hasIndexType) {
-      const name = raw.addStr("int");
-      raw.add(name, mkInfo(Kind.INT, 0, 0), 4, (INT_SIGNED << 24) | 32);
-      this.hasIndexType = true;
-      intInserted = true;
+    const strOff = this.strOff;
+    const off = this.curOff;
+    const arrayIndexId = this.arrayIndexId;
+    const wStart = offsArr[from]!;
+    const wEnd = to < offsArr.length ? offsArr[to]! : w.length;
+    raw.reserve(wEnd - wStart, to - from);
+    const out = raw.types;
+    const at = raw.nWords;
+    const delta = at - wStart;
+    out.set(w.subarray(wStart, wEnd), at);
+    const typeOffs = raw.typeOffs;
+    let nt = raw.nrTypes;
+    for (let j = from; j < to; j++) typeOffs[nt++] = offsArr[j]! + delta;
+    raw.nrTypes = nt;
+    raw.nWords += wEnd - wStart;
+    let nf = this.curNf;
+    for (; nf < nameFields.length && nameFields[nf]! < wEnd; nf++) {
+      const k = nameFields[nf]! + delta;
+      out[k] = strOff[out[k]!]!;
     }
-    mapStrings(fr.strsBeforeInt, fr.nrStrs);
-    copy(fr.tableRecs, nRecs);
-    // Saved functions.
+    this.curNf = nf;
+    let tf = this.curTf;
+    for (; tf < typeFields.length && typeFields[tf]! < wEnd; tf++) {
+      const k = typeFields[tf]! + delta;
+      const v = out[k]!;
+      if (v === 0) continue;
+      if (v < REF_REC) out[k] = off + v;
+      else if (v === REF_INDEX) out[k] = arrayIndexId;
+      else if (v === REF_OFF0) out[k] = off;
+      else out[k] = this.recId(v - REF_REC);
+    }
+    this.curTf = tf;
+  }
+
+  /** The fragment's functions, saved for finish(). */
+  private addFragmentFunctions(fr: Fragment): void {
+    const strOff = this.strOff;
     for (let i = 0; i < fr.fnEntry.length; i++) {
       const entry = fr.fnEntry[i]!;
       const flags = fr.fnFlags[i]!;
       if (flags & FN_BY_PREFIX) this.byPrefix[entry] = 1;
       const ps = fr.fnParams[2 * i]!;
       const pn = fr.fnParams[2 * i + 1]!;
-      const params = new Uint32Array(2 * pn);
-      for (let k = 0; k < pn; k++) {
-        params[2 * k] = strOff[fr.parName[ps + k]!]!;
-        params[2 * k + 1] = mapType(fr.parType[ps + k]!);
-      }
+      const pAt = this.parPool.n;
+      for (let k = 0; k < pn; k++) this.parPool.push2(strOff[fr.parName[ps + k]!]!, this.mapType(fr.parType[ps + k]!));
       const as = fr.fnAnnots[2 * i]!;
       const an = fr.fnAnnots[2 * i + 1]!;
-      const annots = new Int32Array(2 * an);
-      for (let k = 0; k < an; k++) {
-        annots[2 * k] = strOff[fr.annValue[as + k]!]!;
-        annots[2 * k + 1] = fr.annComp[as + k]!;
-      }
-      this.saved.push({ entry, unexpected: (flags & FN_UNEXPECTED_REG) !== 0, inconsistent: false, ret: mapType(fr.fnRet[i]!), params, annots });
-    }
-    // Variables, for the DATASECs.
-    for (let i = 0; i < fr.vars.length; i += 4) {
-      const shndx = fr.vars[i + 1]!;
-      let l = this.secinfo.get(shndx);
-      if (!l) this.secinfo.set(shndx, (l = []));
-      l.push(recId(fr.vars[i]!), fr.vars[i + 2]!, fr.vars[i + 3]!);
+      const aAt = this.annPool.n;
+      for (let k = 0; k < an; k++) this.annPool.push2(strOff[fr.annValue[as + k]!]!, fr.annComp[as + k]!);
+      this.saved.push({ entry, unexpected: (flags & FN_UNEXPECTED_REG) !== 0, inconsistent: false, ret: this.mapType(fr.fnRet[i]!), pAt, pLen: 2 * pn, aAt, aLen: 2 * an });
     }
   }
 
@@ -392,9 +444,10 @@ export class Assembler {
 
   /** pahole `funcs__match`. */
   private funcsMatch(a: SavedFunc, b: SavedFunc): boolean {
-    if (a.params.length !== b.params.length) return false;
+    if (a.pLen !== b.pLen) return false;
+    const p = this.parPool.a;
     if (!this.typesMatch(a.ret, b.ret)) return false;
-    for (let i = 1; i < a.params.length; i += 2) if (!this.typesMatch(a.params[i]!, b.params[i]!)) return false;
+    for (let i = 1; i < a.pLen; i += 2) if (!this.typesMatch(p[a.pAt + i]!, p[b.pAt + i]!)) return false;
     return true;
   }
 
@@ -487,7 +540,8 @@ export class Assembler {
     const funcs = this.opts.functions;
     const e = funcs.entries[s.entry]!;
     raw.add(0, mkInfo(Kind.FUNC_PROTO, 0, 0), s.ret);
-    for (let i = 0; i < s.params.length; i += 2) raw.addElem(s.params[i]!, s.params[i + 1]!);
+    const p = this.parPool.a;
+    for (let i = s.pAt, end = s.pAt + s.pLen; i < end; i += 2) raw.addElem(p[i]!, p[i + 1]!);
     const protoId = raw.typeCount - 1;
     const name = this.byPrefix[s.entry] ? e.name.slice(0, e.prefixlen) : e.name;
     if (name === "") throw new BtfError("INVALID", `error: failed to encode function '': invalid func`);
@@ -496,7 +550,8 @@ export class Assembler {
       raw.add(raw.addStr("bpf_kfunc"), mkInfo(Kind.DECL_TAG, 0, 0), fnId, 0xffffffff);
       if (funcs.kfuncFlags[s.entry]! & KF_FASTCALL) raw.add(raw.addStr("bpf_fastcall"), mkInfo(Kind.DECL_TAG, 0, 0), fnId, 0xffffffff);
     }
-    for (let i = 0; i < s.annots.length; i += 2) raw.add(s.annots[i]!, mkInfo(Kind.DECL_TAG, 0, 0), fnId, s.annots[i + 1]! >>> 0);
+    const an = this.annPool.a;
+    for (let i = s.aAt, end = s.aAt + s.aLen; i < end; i += 2) raw.add(an[i]!, mkInfo(Kind.DECL_TAG, 0, 0), fnId, an[i + 1]!);
   }
 
   /** pahole `btf_encoder__add_datasec`: entries sorted by offset, size up to the last one's end. */
