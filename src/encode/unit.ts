@@ -114,15 +114,36 @@ class Growable {
     }
     this.a[this.n++] = v; // stored modulo 2^32
   }
-  /** The values, without a copy (the list must not be used after). */
-  view(): Uint32Array {
-    return this.a.subarray(0, this.n);
-  }
-  /** The same, read as signed 32-bit values. */
-  viewSigned(): Int32Array {
-    return new Int32Array(this.a.buffer, 0, this.n);
+}
+
+/**
+ * The lists a CU is encoded into, kept by the thread from one CU to the next (no
+ * allocation, no zeroing per CU); {@link pack} copies them out into one buffer.
+ */
+class Scratch {
+  readonly words = new Growable(1 << 16);
+  readonly offs = new Growable(1 << 14);
+  readonly nameFields = new Growable(1 << 15);
+  readonly typeFields = new Growable(1 << 15);
+  readonly vars = new Growable(64);
+  readonly fnEntry = new Growable(256);
+  readonly fnFlags = new Growable(256);
+  readonly fnRet = new Growable(256);
+  readonly fnParams = new Growable(512);
+  readonly fnAnnots = new Growable(512);
+  readonly parName = new Growable(1024);
+  readonly parType = new Growable(1024);
+  readonly annValue = new Growable(64);
+  readonly annComp = new Growable(64);
+  readonly hashes = new Growable(256);
+  strBytes = new Uint8Array(4096);
+  reset(): void {
+    for (const g of [this.words, this.offs, this.nameFields, this.typeFields, this.vars, this.fnEntry, this.fnFlags, this.fnRet, this.fnParams, this.fnAnnots, this.parName, this.parType, this.annValue, this.annComp, this.hashes]) g.n = 0;
   }
 }
+
+/** This thread's scratch lists (one CU is encoded at a time on a thread). */
+let scratch: Scratch | undefined;
 
 const fail = (msg: string): never => {
   throw new BtfError("INVALID", msg);
@@ -142,14 +163,15 @@ class Writer {
   readonly typeFields: Growable;
   readonly strKeys: number[] = [];
 
-  constructor(readonly cu: CuLoader) {
-    // Sized from the CU (records are 3 words plus up to 3 per member, parameter or
-    // enumerator) so that growing is rare.
-    const sizeGuess = cu.types.n + cu.kids.n;
-    this.words = new Growable(3 * sizeGuess + 64);
-    this.offs = new Growable(cu.types.n + 16);
-    this.nameFields = new Growable(sizeGuess + 64);
-    this.typeFields = new Growable(sizeGuess + 64);
+  constructor(
+    readonly cu: CuLoader,
+    readonly s: Scratch,
+  ) {
+    s.reset();
+    this.words = s.words;
+    this.offs = s.offs;
+    this.nameFields = s.nameFields;
+    this.typeFields = s.typeFields;
     cu.strIndex.clear();
   }
 
@@ -218,41 +240,63 @@ class Writer {
  *   libbpf rejects, a DWARF tag BTF cannot express).
  */
 export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
-  const w = new Writer(cu);
+  const w = new Writer(cu, (scratch ??= new Scratch()));
   const table = encodeTable(w, cu, ctx.features);
   const tableRecs = w.offs.n;
   const strsBeforeInt = w.strKeys.length;
   // (The synthetic "int", when needed, goes here at merge time.)
   encodeDeclTags(w, cu);
-  const fns = encodeFunctions(w, cu, ctx);
-  const vars = new Growable(16);
-  if (ctx.features.var || ctx.features.globalVar) encodeVariables(cu, ctx, w, vars);
-  const strs = encodeStrings(w, cu);
-  return {
-    words: w.words.view(),
-    offs: w.offs.view(),
-    nameFields: w.nameFields.view(),
-    typeFields: w.typeFields.view(),
-    strKeys: strs.keys,
-    tableRecs,
-    strBytes: strs.bytes,
-    strHashes: strs.hashes,
-    nrStrs: strs.keys.length,
-    strsBeforeInt,
-    intId: table.intId,
-    nrEntries: cu.types.n,
-    hasArray: table.hasArray,
-    fnEntry: fns.fnEntry.viewSigned(),
-    fnFlags: fns.fnFlags.viewSigned(),
-    fnRet: fns.fnRet.view(),
-    fnParams: fns.fnParams.viewSigned(),
-    fnAnnots: fns.fnAnnots.viewSigned(),
-    parName: fns.parName.viewSigned(),
-    parType: fns.parType.view(),
-    annValue: fns.annValue.viewSigned(),
-    annComp: fns.annComp.viewSigned(),
-    vars: vars.view(),
+  encodeFunctions(w, cu, ctx);
+  if (ctx.features.var || ctx.features.globalVar) encodeVariables(cu, ctx, w, w.s.vars);
+  const sp = encodeStrings(w, cu);
+  return pack(w, sp, { tableRecs, strsBeforeInt, intId: table.intId, nrEntries: cu.types.n, hasArray: table.hasArray });
+}
+
+/**
+ * The fragment: copies of the scratch lists, all in one new buffer (one allocation,
+ * one transfer between threads), the string keys first for their 8-byte alignment.
+ */
+function pack(w: Writer, strBytesLen: number, scalars: Pick<Fragment, "tableRecs" | "strsBeforeInt" | "intId" | "nrEntries" | "hasArray">): Fragment {
+  const s = w.s;
+  const keys = w.strKeys;
+  const lists = [s.words, s.offs, s.nameFields, s.typeFields, s.hashes, s.fnEntry, s.fnFlags, s.fnRet, s.fnParams, s.fnAnnots, s.parName, s.parType, s.annValue, s.annComp, s.vars];
+  let words = 2 * keys.length;
+  for (const g of lists) words += g.n;
+  const buf = new ArrayBuffer(4 * words + strBytesLen);
+  const strKeys = new Float64Array(buf, 0, keys.length);
+  for (let i = 0; i < keys.length; i++) strKeys[i] = keys[i]!;
+  let at = 8 * keys.length;
+  const u32 = (g: Growable): Uint32Array => {
+    const v = new Uint32Array(buf, at, g.n);
+    v.set(g.a.subarray(0, g.n));
+    at += 4 * g.n;
+    return v;
   };
+  const i32 = (g: Growable): Int32Array => new Int32Array(buf, u32(g).byteOffset, g.n);
+  const f: Fragment = {
+    words: u32(s.words),
+    offs: u32(s.offs),
+    nameFields: u32(s.nameFields),
+    typeFields: u32(s.typeFields),
+    strKeys,
+    strHashes: u32(s.hashes),
+    strBytes: new Uint8Array(0),
+    nrStrs: keys.length,
+    ...scalars,
+    fnEntry: i32(s.fnEntry),
+    fnFlags: i32(s.fnFlags),
+    fnRet: u32(s.fnRet),
+    fnParams: i32(s.fnParams),
+    fnAnnots: i32(s.fnAnnots),
+    parName: i32(s.parName),
+    parType: u32(s.parType),
+    annValue: i32(s.annValue),
+    annComp: i32(s.annComp),
+    vars: u32(s.vars),
+  };
+  f.strBytes = new Uint8Array(buf, at, strBytesLen);
+  f.strBytes.set(s.strBytes.subarray(0, strBytesLen));
+  return f;
 }
 
 /**
@@ -448,32 +492,9 @@ function encodeDeclTags(w: Writer, cu: CuLoader): void {
   }
 }
 
-/** A CU's functions, saved for the end (see {@link Fragment}'s `fn*` fields). */
-interface SavedFunctions {
-  fnEntry: Growable;
-  fnFlags: Growable;
-  fnRet: Growable;
-  fnParams: Growable;
-  fnAnnots: Growable;
-  parName: Growable;
-  parType: Growable;
-  annValue: Growable;
-  annComp: Growable;
-}
-
 /** The CU's functions that pahole keeps: with a matching ELF symbol, all parameters named. */
-function encodeFunctions(w: Writer, cu: CuLoader, ctx: UnitContext): SavedFunctions {
-  const out: SavedFunctions = {
-    fnEntry: new Growable(64),
-    fnFlags: new Growable(64),
-    fnRet: new Growable(64),
-    fnParams: new Growable(128),
-    fnAnnots: new Growable(128),
-    parName: new Growable(256),
-    parType: new Growable(256),
-    annValue: new Growable(16),
-    annComp: new Growable(16),
-  };
+function encodeFunctions(w: Writer, cu: CuLoader, ctx: UnitContext): void {
+  const out = w.s;
   const funcs = ctx.functions;
   const nFuncSyms = funcs.entries.length;
   const fnCache = cu.functionCache(funcs);
@@ -507,7 +528,6 @@ function encodeFunctions(w: Writer, cu: CuLoader, ctx: UnitContext): SavedFuncti
     if (fl & F_FN_UNEXPECTED) flags |= FN_UNEXPECTED_REG;
     saveFunction(w, cu, out, fn, entry, flags);
   }
-  return out;
 }
 
 /** The ELF symbol of function name `key`: 0 none, else 2 + 2 * entry + (found by prefix). */
@@ -522,7 +542,7 @@ function lookupFunction(cu: CuLoader, funcs: ElfFunctions, key: number, optimize
   return e < 0 ? 0 : 2 + 2 * e + byPrefix;
 }
 
-function saveFunction(w: Writer, cu: CuLoader, out: SavedFunctions, fn: number, entry: number, flags: number): void {
+function saveFunction(w: Writer, cu: CuLoader, out: Scratch, fn: number, entry: number, flags: number): void {
   const { parName, parType, annValue } = out;
   const s = cu.kidStart[fn]!;
   const n = cu.kidCount[fn]!;
@@ -555,19 +575,16 @@ function saveFunction(w: Writer, cu: CuLoader, out: SavedFunctions, fn: number, 
  * (inline `DW_FORM_string` names, JS-string names: other string forms, annotation
  * values) as bytes, hashed here for the merge.
  */
-function encodeStrings(w: Writer, cu: CuLoader): { keys: Float64Array; bytes: Uint8Array; hashes: Uint32Array } {
+function encodeStrings(w: Writer, cu: CuLoader): number {
   const strKeys = w.strKeys;
   const nStrs = strKeys.length;
-  const keys = new Float64Array(nStrs);
-  let sb = new Uint8Array(1024);
+  const hashes = w.s.hashes;
+  let sb = w.s.strBytes;
   let sp = 0;
-  const hashes = new Growable(64);
   for (let i = 0; i < nStrs; i++) {
     const key = strKeys[i]!;
-    if (key > 0 && !cu.isSideKey(key)) {
-      keys[i] = key;
-      continue;
-    }
+    if (key > 0 && !cu.isSideKey(key)) continue;
+    strKeys[i] = 0; // the bytes follow in strBytes
     let src: Uint8Array;
     let p = 0;
     if (key < 0) {
@@ -582,7 +599,7 @@ function encodeStrings(w: Writer, cu: CuLoader): { keys: Float64Array; bytes: Ui
       if (sp === sb.length) {
         const nb = new Uint8Array(sb.length * 2);
         nb.set(sb);
-        sb = nb;
+        sb = w.s.strBytes = nb;
       }
       sb[sp++] = b;
       if (b === 0) break;
@@ -590,7 +607,7 @@ function encodeStrings(w: Writer, cu: CuLoader): { keys: Float64Array; bytes: Ui
     }
     hashes.push(h);
   }
-  return { keys, bytes: sb.subarray(0, sp), hashes: hashes.view() };
+  return sp;
 }
 
 /** pahole `btf_encoder__encode_cu_variables`. */

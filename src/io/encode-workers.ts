@@ -189,12 +189,38 @@ function threadLoader(machine: number, littleEndian: boolean, features: EncodeFe
 
 /** Read `path` and append all its CUs (on this thread or on workers). */
 async function assemble(path: string, opts: EncodeFileOptions, features: EncodeFeatures, jobs: number, lap: (name: string) => void): Promise<Assembler> {
-  const ld = await loadForEncode(path, features, jobs > 1 ? { shared: true } : { reuse: opts.reuse }, () => lap("read"));
+  // The workers start as soon as the section headers say the input is big enough:
+  // they boot while this thread does the set-up.
+  let spawned: Worker[] = [];
+  const onElf = (elf: ElfFile): void => {
+    if (jobs > 1 && (elf.section(".debug_info")?.size ?? 0) >= (opts.parallelMin ?? PARALLEL_MIN)) spawned = spawnWorkers(jobs - 1);
+  };
   try {
-    return await assembleUnits(opts, features, jobs, lap, ld);
+    const ld = await loadForEncode(path, features, jobs > 1 ? { shared: true } : { reuse: opts.reuse }, () => lap("read"), onElf);
+    try {
+      return await assembleUnits(opts, features, jobs, lap, ld, spawned);
+    } finally {
+      ld.close();
+    }
   } finally {
-    ld.close();
+    for (const w of spawned) void w.terminate();
   }
+}
+
+/** Default of {@link EncodeFileOptions.parallelMin}. */
+const PARALLEL_MIN = 48 * 1024 * 1024;
+
+/** Encoder workers, booting; each waits for its {@link WorkerInit} message. */
+function spawnWorkers(n: number): Worker[] {
+  const out: Worker[] = [];
+  for (let i = 0; i < n; i++) {
+    const w = new Worker(new URL(import.meta.url), { workerData: { kind: "btfkit-encode" } });
+    // Until runWorkers listens: a worker that fails to boot exits (threadId -1), which
+    // runWorkers checks; its error must not go unhandled meanwhile.
+    w.on("error", () => undefined);
+    out.push(w);
+  }
+  return out;
 }
 
 /** A file read for encoding (see {@link loadForEncode}). */
@@ -215,12 +241,13 @@ interface Loaded {
  * Read `path` for encoding: the sections the encoder needs, `.debug_info` only by
  * its unit headers where it can be read in windows (see {@link InfoWindows}), and
  * what must be done once (the ELF-side tables, relocation). `close()` when done;
- * `onRead` is called once the file's bytes are read.
+ * `onRead` is called once the file's bytes are read, `onElf` once its headers are parsed.
  */
-async function loadForEncode(path: string, features: EncodeFeatures, read: { shared?: boolean; reuse?: ReusableBuffer }, onRead?: () => void): Promise<Loaded> {
+async function loadForEncode(path: string, features: EncodeFeatures, read: { shared?: boolean; reuse?: ReusableBuffer }, onRead?: () => void, onElf?: (elf: ElfFile) => void): Promise<Loaded> {
   const bytes = await readElfSections(path, (s, e) => wantForEncode(s, e) && !windowable(s, e), read);
   onRead?.(); // the `read` phase ends here; what follows is `setup`
   const elf = new ElfFile(bytes);
+  onElf?.(elf);
   let win: InfoWindows | undefined;
   const infoSec = elf.section(".debug_info");
   if (infoSec && windowable(infoSec, elf)) {
@@ -317,12 +344,12 @@ function windowUnits(main: DwarfFile, fd: number, win: InfoWindows, start: numbe
   return us;
 }
 
-async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, jobs: number, lap: (name: string) => void, ld: Loaded): Promise<Assembler> {
+async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, jobs: number, lap: (name: string) => void, ld: Loaded, spawned: Worker[]): Promise<Assembler> {
   const tm = opts.timings;
   const { ectx, dwarf, units, infoBytes, win } = ld;
   const asm = new Assembler({ base: opts.base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: infoBytes, strings: dwarfStrings(dwarf) });
   // LTO (one merged CU, on one thread as in pahole) and small inputs: this thread.
-  if (ld.merged || jobs === 1 || units.length < 2 || infoBytes < (opts.parallelMin ?? 48 * 1024 * 1024)) {
+  if (ld.merged || jobs === 1 || units.length < 2 || infoBytes < (opts.parallelMin ?? PARALLEL_MIN)) {
     lap("setup");
     let append = 0;
     encodeOnThisThread(ld, features, opts.windowBytes ?? WINDOW_BYTES, (f, done) => {
@@ -349,7 +376,9 @@ async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, 
   lap("setup");
   const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
   const encodeHere = (from: number, to: number): Fragment[] => unitsOf(ld, from, to).map((u) => encodeOne(loader, u, uctx));
-  await runWorkers(init, units, Math.min(jobs, units.length), asm, encodeHere, opts.onProgress, tm);
+  const n = Math.min(jobs, units.length) - 1;
+  while (spawned.length < n) spawned.push(...spawnWorkers(1));
+  await runWorkers(init, spawned.slice(0, n), units, asm, encodeHere, opts.onProgress, tm);
   return asm;
 }
 
@@ -394,13 +423,14 @@ function batches(units: readonly DwarfUnit[], target: number): [number, number][
  */
 function runWorkers(
   init: WorkerInit,
+  pool: Worker[],
   units: readonly DwarfUnit[],
-  jobs: number,
   asm: Assembler,
   encodeHere: (from: number, to: number) => Fragment[],
   onProgress?: (done: number, total: number) => void,
   tm?: Record<string, number>,
 ): Promise<void> {
+  const jobs = pool.length + 1;
   const total = units.reduce((s, u) => s + (u.end - u.sectionOffset), 0);
   // Enough batches to keep every thread busy to the end, not so many that messages dominate.
   const plan = batches(units, Math.max(64 * 1024, Math.min(2 * 1024 * 1024, Math.floor(total / (jobs * 16)))));
@@ -483,9 +513,13 @@ function runWorkers(
       }
       setImmediate(mainStep); // let the workers' messages in between batches
     };
-    for (let i = 0; i < jobs - 1; i++) {
-      const w = new Worker(new URL(import.meta.url), { workerData: init });
+    for (const w of pool) {
       workers.push(w);
+      if (w.threadId < 0) {
+        stop(new Error("encoder worker exited before it started"));
+        return;
+      }
+      w.postMessage(init);
       w.on("message", (r: WorkReply) => {
         if (finished) return;
         done.set(r.batch, r);
@@ -554,4 +588,5 @@ export function defaultJobs(): number {
   return Math.max(1, Math.min(8, availableParallelism()));
 }
 
-if (!isMainThread && (workerData as WorkerInit | undefined)?.kind === "btfkit-encode") workerMain(workerData as WorkerInit);
+// A worker's first message is its WorkerInit; work requests follow.
+if (!isMainThread && (workerData as { kind?: string } | undefined)?.kind === "btfkit-encode") parentPort!.once("message", (init: WorkerInit) => workerMain(init));
