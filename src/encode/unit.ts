@@ -121,6 +121,9 @@ class Growable {
  * allocation, no zeroing per CU); {@link pack} copies them out into one buffer.
  */
 class Scratch {
+  /** The CU's string keys in first-use order (see {@link Fragment.strKeys}). */
+  keys = new Float64Array(1 << 12);
+  nKeys = 0;
   readonly words = new Growable(1 << 16);
   readonly offs = new Growable(1 << 14);
   readonly nameFields = new Growable(1 << 15);
@@ -138,6 +141,7 @@ class Scratch {
   readonly hashes = new Growable(256);
   strBytes = new Uint8Array(4096);
   reset(): void {
+    this.nKeys = 0;
     for (const g of [this.words, this.offs, this.nameFields, this.typeFields, this.vars, this.fnEntry, this.fnFlags, this.fnRet, this.fnParams, this.fnAnnots, this.parName, this.parType, this.annValue, this.annComp, this.hashes]) g.n = 0;
   }
 }
@@ -161,7 +165,6 @@ class Writer {
   // Where the merge patches names and type ids, recorded as the words are written.
   readonly nameFields: Growable;
   readonly typeFields: Growable;
-  readonly strKeys: number[] = [];
 
   constructor(
     readonly cu: CuLoader,
@@ -185,10 +188,22 @@ class Writer {
     const idx = this.cu.strIndex;
     let i = idx.get(key);
     if (i < 0) {
-      i = this.cu.isSideKey(key) && this.cu.keyEmpty(key) ? 0 : this.strKeys.push(key);
+      i = this.cu.isSideKey(key) && this.cu.keyEmpty(key) ? 0 : this.pushKey(key);
       idx.set(key, i);
     }
     return i;
+  }
+
+  /** Append a string key; its local number (+ 1). */
+  private pushKey(key: number): number {
+    const s = this.s;
+    if (s.nKeys === s.keys.length) {
+      const k = new Float64Array(2 * s.nKeys);
+      k.set(s.keys);
+      s.keys = k;
+    }
+    s.keys[s.nKeys++] = key;
+    return s.nKeys;
   }
 
   /** The same for a JS string. */
@@ -243,7 +258,7 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
   const w = new Writer(cu, (scratch ??= new Scratch()));
   const table = encodeTable(w, cu, ctx.features);
   const tableRecs = w.offs.n;
-  const strsBeforeInt = w.strKeys.length;
+  const strsBeforeInt = w.s.nKeys;
   // (The synthetic "int", when needed, goes here at merge time.)
   encodeDeclTags(w, cu);
   encodeFunctions(w, cu, ctx);
@@ -258,14 +273,14 @@ export function encodeUnit(cu: CuLoader, ctx: UnitContext): Fragment {
  */
 function pack(w: Writer, strBytesLen: number, scalars: Pick<Fragment, "tableRecs" | "strsBeforeInt" | "intId" | "nrEntries" | "hasArray">): Fragment {
   const s = w.s;
-  const keys = w.strKeys;
+  const nKeys = s.nKeys;
   const lists = [s.words, s.offs, s.nameFields, s.typeFields, s.hashes, s.fnEntry, s.fnFlags, s.fnRet, s.fnParams, s.fnAnnots, s.parName, s.parType, s.annValue, s.annComp, s.vars];
-  let words = 2 * keys.length;
+  let words = 2 * nKeys;
   for (const g of lists) words += g.n;
   const buf = new ArrayBuffer(4 * words + strBytesLen);
-  const strKeys = new Float64Array(buf, 0, keys.length);
-  for (let i = 0; i < keys.length; i++) strKeys[i] = keys[i]!;
-  let at = 8 * keys.length;
+  const strKeys = new Float64Array(buf, 0, nKeys);
+  strKeys.set(s.keys.subarray(0, nKeys));
+  let at = 8 * nKeys;
   const u32 = (g: Growable): Uint32Array => {
     const v = new Uint32Array(buf, at, g.n);
     v.set(g.a.subarray(0, g.n));
@@ -281,7 +296,7 @@ function pack(w: Writer, strBytesLen: number, scalars: Pick<Fragment, "tableRecs
     strKeys,
     strHashes: u32(s.hashes),
     strBytes: new Uint8Array(0),
-    nrStrs: keys.length,
+    nrStrs: nKeys,
     ...scalars,
     fnEntry: i32(s.fnEntry),
     fnFlags: i32(s.fnFlags),
@@ -576,8 +591,8 @@ function saveFunction(w: Writer, cu: CuLoader, out: Scratch, fn: number, entry: 
  * values) as bytes, hashed here for the merge.
  */
 function encodeStrings(w: Writer, cu: CuLoader): number {
-  const strKeys = w.strKeys;
-  const nStrs = strKeys.length;
+  const strKeys = w.s.keys;
+  const nStrs = w.s.nKeys;
   const hashes = w.s.hashes;
   let sb = w.s.strBytes;
   let sp = 0;
