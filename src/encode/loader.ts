@@ -909,7 +909,12 @@ export class CuLoader {
         const form = c.formOf(DW_AT.const_value);
         let lo = 0;
         let hi = 0;
-        if (form !== undefined && form !== DW_FORM.data16) {
+        // Most values are small: read them as numbers (exact below 2^53), else as a bigint.
+        const small = form === DW_FORM.data1 || form === DW_FORM.data2 || form === DW_FORM.data4 || form === DW_FORM.udata || form === DW_FORM.sdata ? c.unsigned(DW_AT.const_value) : undefined;
+        if (small !== undefined && Number.isSafeInteger(small)) {
+          lo = small >>> 0;
+          hi = Math.floor(small / 4294967296) >>> 0;
+        } else if (form !== undefined && form !== DW_FORM.data16) {
           const v = c.bigConstant(DW_AT.const_value);
           if (v !== undefined) {
             const w = BigInt.asUintN(64, v);
