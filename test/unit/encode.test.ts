@@ -7,7 +7,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { BtfError, ElfFile, dumpRaw, parseBtf, writeBtf } from "../../src/index.js";
 import { encodeBtf, parseFeatures, defaultFeatures, ElfFunctions, msort, bsearch, compileUnits, mergesUnits } from "../../src/encode/index.js";
@@ -113,6 +115,28 @@ test("encode: a linked file's .debug_info read in windows gives pahole's bytes, 
   for (const windowBytes of [1, 4096, 1 << 30]) assertSameBtf(writeBtf(await encodeFile(file, { jobs: 1, windowBytes })), want, `windows of ${windowBytes}`);
   assertSameBtf(writeBtf(await encodeFile(file, { jobs: 2, parallelMin: 0 })), want, "-j2 (workers read their own windows)");
   assertSameBtf(writeBtf(await encodeFile(file, { jobs: 3, parallelMin: 0 })), want, "-j3");
+});
+
+test("encode: workers started early are stopped when the file stays on one thread, and when encoding fails", () => {
+  // parallelMin 0 starts the workers as soon as the ELF headers are read; these inputs
+  // (one CU each, the second failing) are then encoded on the calling thread. A worker
+  // left running keeps the process alive: the child must exit on its own, with the
+  // outcome expected.
+  const mod = new URL("../../src/io/encode-workers.js", import.meta.url).href;
+  const code = `import { encodeFile } from ${JSON.stringify(mod)};
+    const one = await encodeFile(${JSON.stringify(objPath("types-clang-O0-dw5"))}, { jobs: 2, parallelMin: 0 });
+    let failed = "";
+    await encodeFile(${JSON.stringify(objPath("atomic-gcc"))}, { jobs: 2, parallelMin: 0 }).catch((e) => (failed = e.code));
+    console.log(one.nrTypes > 0, failed);`;
+  // (A script file: run with `node -e`, the child exited even with a worker left running.)
+  const dir = mkdtempSync(join(tmpdir(), "btfkit-early-"));
+  const script = join(dir, "child.mjs");
+  writeFileSync(script, code);
+  const r = spawnSync(process.execPath, [script], { encoding: "utf8", timeout: 60_000 });
+  rmSync(dir, { recursive: true, force: true });
+  assert.equal(r.signal, null, "the process did not exit by itself (a worker left running?)");
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), "true UNSUPPORTED");
 });
 
 test("encode: progress is reported once per compilation unit", () => {
