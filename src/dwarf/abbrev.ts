@@ -65,19 +65,19 @@ export class AbbrevTable {
     readonly offset: number,
     b: Builder,
   ) {
-    const n = b.codes.length;
-    this.codes = Uint32Array.from(b.codes);
-    this.tags = Uint32Array.from(b.tags);
-    this.children = Uint8Array.from(b.children);
-    this.fixedSize = Int32Array.from(b.fixed);
-    this.attrStart = Uint32Array.from(b.attrStart);
-    this.attrs = Uint32Array.from(b.attrs);
-    this.forms = Uint32Array.from(b.forms);
-    this.offsets = Int32Array.from(b.offsets);
-    this.sibling = Int32Array.from(b.sibling);
-    this.skipStart = Uint32Array.from(b.skipStart);
-    this.skip = Int32Array.from(b.skip);
-    this.rowOffset = Uint32Array.from(b.rowOffset);
+    const n = b.codes.n;
+    this.codes = new Uint32Array(b.codes.copy());
+    this.tags = new Uint32Array(b.tags.copy());
+    this.children = new Uint8Array(b.children.copy());
+    this.fixedSize = b.fixed.copy();
+    this.attrStart = new Uint32Array(b.attrStart.copy());
+    this.attrs = new Uint32Array(b.attrs.copy());
+    this.forms = new Uint32Array(b.forms.copy());
+    this.offsets = b.offsets.copy();
+    this.sibling = b.sibling.copy();
+    this.skipStart = new Uint32Array(b.skipStart.copy());
+    this.skip = b.skip.copy();
+    this.rowOffset = new Uint32Array(b.rowOffset.copy());
     this.implicit = b.implicit;
     let max = 0;
     for (let i = 0; i < n; i++) if (this.codes[i]! > max) max = this.codes[i]!;
@@ -146,20 +146,98 @@ export class AbbrevTable {
   }
 }
 
-interface Builder {
-  codes: number[];
-  tags: number[];
-  children: number[];
-  fixed: number[];
-  attrStart: number[];
-  attrs: number[];
-  forms: number[];
-  offsets: number[];
-  sibling: number[];
-  skipStart: number[];
-  skip: number[];
-  rowOffset: number[];
-  implicit: Map<number, bigint>;
+/** A growing list of 32-bit integers, reused from table to table. */
+class IntList {
+  a = new Int32Array(256);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Int32Array(2 * this.n);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+  /** The values, copied. */
+  copy(): Int32Array {
+    return this.a.slice(0, this.n);
+  }
+}
+
+/** A table being parsed: one list per {@link AbbrevTable} array. */
+class Builder {
+  readonly codes = new IntList();
+  readonly tags = new IntList();
+  readonly children = new IntList();
+  readonly fixed = new IntList();
+  readonly attrStart = new IntList();
+  readonly attrs = new IntList();
+  readonly forms = new IntList();
+  readonly offsets = new IntList();
+  readonly sibling = new IntList();
+  readonly skipStart = new IntList();
+  readonly skip = new IntList();
+  readonly rowOffset = new IntList();
+  implicit = new Map<number, bigint>();
+  /** `formSize` of each form code met (index: form; {@link UNKNOWN_SIZE} not yet), for one unit encoding. */
+  readonly sizes = new Int32Array(0x30);
+  reset(): void {
+    for (const l of [this.codes, this.tags, this.children, this.fixed, this.attrStart, this.attrs, this.forms, this.offsets, this.sibling, this.skipStart, this.skip, this.rowOffset]) l.n = 0;
+    this.implicit = new Map();
+    this.sizes.fill(UNKNOWN_SIZE);
+  }
+}
+
+/** Not a `formSize` result (sizes are small, skip codes small negatives). */
+const UNKNOWN_SIZE = 0x7fffffff;
+
+/** Reused by every parse on this thread (a table is copied out of it at the end). */
+let builder: Builder | undefined;
+
+/** The bytes of `.debug_abbrev` being read, with the LEB128 readers of a table. */
+class AbbrevReader {
+  constructor(
+    readonly data: Uint8Array,
+    public pos: number,
+  ) {}
+
+  truncated(): never {
+    throw new BtfError("MALFORMED", "abbreviation table runs past the end of .debug_abbrev", { offset: this.pos, section: ".debug_abbrev" });
+  }
+
+  byte(): number {
+    if (this.pos >= this.data.length) this.truncated();
+    return this.data[this.pos++]!;
+  }
+
+  uleb(): number {
+    let b = this.byte();
+    if (b < 0x80) return b;
+    let result = b & 0x7f;
+    let mul = 128;
+    for (;;) {
+      b = this.byte();
+      result += (b & 0x7f) * mul;
+      if (b < 0x80) return result;
+      mul *= 128;
+      if (mul > 2 ** 63) throw new BtfError("MALFORMED", "LEB128 value too long", { offset: this.pos, section: ".debug_abbrev" });
+    }
+  }
+
+  sleb(): bigint {
+    let result = 0n;
+    let shift = 0n;
+    for (;;) {
+      const b = this.byte();
+      result |= BigInt(b & 0x7f) << shift;
+      shift += 7n;
+      if (b < 0x80) {
+        if (b & 0x40) result -= 1n << shift;
+        return BigInt.asIntN(64, result);
+      }
+      if (shift > 70n) throw new BtfError("MALFORMED", "LEB128 value too long", { offset: this.pos, section: ".debug_abbrev" });
+    }
+  }
 }
 
 /**
@@ -169,97 +247,62 @@ interface Builder {
  *   and fails when read.
  */
 export function parseAbbrevTable(data: Uint8Array, offset: number, enc: UnitEncoding): AbbrevTable {
-  const section = ".debug_abbrev";
-  if (!(offset >= 0 && offset < data.length)) throw new BtfError("MALFORMED", `abbreviation table offset ${offset} outside .debug_abbrev (${data.length} bytes)`, { offset, section });
-  let pos = offset;
-  const end = data.length;
-  const truncated = (): never => {
-    throw new BtfError("MALFORMED", "abbreviation table runs past the end of .debug_abbrev", { offset: pos, section });
-  };
-  const uleb = (): number => {
-    if (pos >= end) truncated();
-    let b = data[pos++]!;
-    if (b < 0x80) return b;
-    let result = b & 0x7f;
-    let mul = 128;
-    for (;;) {
-      if (pos >= end) truncated();
-      b = data[pos++]!;
-      result += (b & 0x7f) * mul;
-      if (b < 0x80) return result;
-      mul *= 128;
-      if (mul > 2 ** 63) throw new BtfError("MALFORMED", "LEB128 value too long", { offset: pos, section });
-    }
-  };
-  const sleb = (): bigint => {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      if (pos >= end) truncated();
-      const b = data[pos++]!;
-      result |= BigInt(b & 0x7f) << shift;
-      shift += 7n;
-      if (b < 0x80) {
-        if (b & 0x40) result -= 1n << shift;
-        return BigInt.asIntN(64, result);
-      }
-      if (shift > 70n) throw new BtfError("MALFORMED", "LEB128 value too long", { offset: pos, section });
-    }
-  };
-  const b: Builder = { codes: [], tags: [], children: [], fixed: [], attrStart: [], attrs: [], forms: [], offsets: [], sibling: [], skipStart: [], skip: [], rowOffset: [], implicit: new Map() };
-  const sizeCache = new Map<number, number>();
-  const sizeOf = (form: number): number => {
-    let s = sizeCache.get(form);
-    if (s === undefined) {
-      s = formSize(form, enc);
-      sizeCache.set(form, s);
-    }
-    return s;
-  };
+  if (!(offset >= 0 && offset < data.length)) throw new BtfError("MALFORMED", `abbreviation table offset ${offset} outside .debug_abbrev (${data.length} bytes)`, { offset, section: ".debug_abbrev" });
+  const r = new AbbrevReader(data, offset);
+  const b = (builder ??= new Builder());
+  b.reset();
   for (;;) {
-    const at = pos;
-    const code = uleb();
+    const at = r.pos;
+    const code = r.uleb();
     if (code === 0) break;
-    const tag = uleb();
-    if (pos >= end) truncated();
-    const children = data[pos++]!;
+    const tag = r.uleb();
+    const children = r.byte();
     b.codes.push(code);
     b.tags.push(tag);
     b.children.push(children !== 0 ? 1 : 0);
     b.rowOffset.push(at);
-    b.attrStart.push(b.attrs.length);
-    b.skipStart.push(b.skip.length);
-    let fixed = 0;
-    let allFixed = true;
-    let sibling = -1;
-    let lastFixed = false; // the last skip entry is a byte count that can grow
-    for (let i = 0; ; i++) {
-      const name = uleb();
-      const form = uleb();
-      if (name === 0 && form === 0) break;
-      if (form === DW_FORM.implicit_const) b.implicit.set(b.attrs.length, sleb());
-      if (name === DW_AT.sibling && sibling < 0) sibling = i;
-      b.offsets.push(allFixed ? fixed : -1);
-      b.attrs.push(name);
-      b.forms.push(form);
-      const sz = sizeOf(form);
-      if (sz >= 0) {
-        if (allFixed) fixed += sz;
-        if (sz > 0) {
-          if (lastFixed) b.skip[b.skip.length - 1]! += sz;
-          else b.skip.push(sz);
-          lastFixed = true;
-        }
-      } else {
-        allFixed = false;
-        b.skip.push(sz);
-        lastFixed = false;
-      }
-    }
-    b.fixed.push(allFixed ? fixed : -1);
-    b.sibling.push(sibling);
+    b.attrStart.push(b.attrs.n);
+    b.skipStart.push(b.skip.n);
+    parseAttributes(r, b, enc);
   }
-  b.attrStart.push(b.attrs.length);
-  b.skipStart.push(b.skip.length);
+  b.attrStart.push(b.attrs.n);
+  b.skipStart.push(b.skip.n);
   return new AbbrevTable(offset, b);
+}
+
+/** One abbreviation's attribute specifications, up to the (0, 0) pair. */
+function parseAttributes(r: AbbrevReader, b: Builder, enc: UnitEncoding): void {
+  let fixed = 0;
+  let allFixed = true;
+  let sibling = -1;
+  let lastFixed = false; // the last skip entry is a byte count that can grow
+  for (let i = 0; ; i++) {
+    const name = r.uleb();
+    const form = r.uleb();
+    if (name === 0 && form === 0) break;
+    if (form === DW_FORM.implicit_const) b.implicit.set(b.attrs.n, r.sleb());
+    if (name === DW_AT.sibling && sibling < 0) sibling = i;
+    b.offsets.push(allFixed ? fixed : -1);
+    b.attrs.push(name);
+    b.forms.push(form);
+    let sz = form < b.sizes.length ? b.sizes[form]! : UNKNOWN_SIZE;
+    if (sz === UNKNOWN_SIZE) {
+      sz = formSize(form, enc);
+      if (form < b.sizes.length) b.sizes[form] = sz;
+    }
+    if (sz >= 0) {
+      if (allFixed) fixed += sz;
+      if (sz > 0) {
+        if (lastFixed) b.skip.a[b.skip.n - 1]! += sz;
+        else b.skip.push(sz);
+        lastFixed = true;
+      }
+    } else {
+      allFixed = false;
+      b.skip.push(sz);
+      lastFixed = false;
+    }
+  }
+  b.fixed.push(allFixed ? fixed : -1);
+  b.sibling.push(sibling);
 }
