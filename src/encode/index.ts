@@ -144,8 +144,8 @@ export function mergesUnits(elf: ElfFile, units: readonly DwarfUnit[]): boolean 
 }
 
 /** The string sections fragments of `dwarf` refer to (see {@link StringSource}). */
-export function dwarfStrings(dwarf: DwarfFile): StringSource {
-  return { debugStr: dwarf.sectionData(".debug_str") };
+export function dwarfStrings(dwarf: DwarfFile, elf: ElfFile): StringSource {
+  return { debugStr: dwarf.sectionData(".debug_str"), sharedOffsets: elf.type !== 1 /* ET_REL */ };
 }
 
 /** Encode one unit on this thread into a fragment (a loader is reused across calls). */
@@ -170,7 +170,7 @@ export function encodeBtf(elf: ElfFile, opts: EncodeOptions = {}): Btf {
   const dwarf = dwarfFromElf(elf, { layout: "libdwfl" });
   const units = compileUnits(dwarf);
   const ectx = elfContext(elf, features);
-  const asm = new Assembler({ base: opts.base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: dwarf.sectionData(".debug_info")?.length, strings: dwarfStrings(dwarf) });
+  const asm = new Assembler({ base: opts.base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: dwarf.sectionData(".debug_info")?.length, strings: dwarfStrings(dwarf, elf) });
   const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
   const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
   if (mergesUnits(elf, units)) {

@@ -181,6 +181,14 @@ class RawBtf {
  */
 export interface StringSource {
   debugStr?: Uint8Array;
+  /**
+   * Units share `.debug_str` offsets (a linked file's merged section): the final
+   * string of each offset met is remembered, so a name used by thousands of units is
+   * hashed and looked up once. False for relocatable files (`.o`, `.ko`), whose
+   * section holds each unit's strings apart: nothing to share, and the table would
+   * cost four bytes per byte of the section. Default true.
+   */
+  sharedOffsets?: boolean;
 }
 
 /** Options of the assembly (the ELF-side tables). */
@@ -311,7 +319,7 @@ export class Assembler {
     const sb = fr.strBytes;
     const hashes = fr.strHashes;
     const debugStr = this.strings.debugStr;
-    const map = (this.strpMap ??= new Int32Array(debugStr ? debugStr.length : 0));
+    const map = (this.strpMap ??= new Int32Array(debugStr && this.strings.sharedOffsets !== false ? debugStr.length : 0));
     for (let i = from; i < to; i++) {
       const key = keys[i]!;
       let off: number;

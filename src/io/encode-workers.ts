@@ -28,7 +28,7 @@ import { ElfFile, type ElfSection } from "../elf/elf.js";
 import { DwarfFile, type DwarfSectionName, type DwarfUnit } from "../dwarf/dwarf.js";
 import { dwarfFromElf } from "../dwarf/elf-dwarf.js";
 import { compileUnits, dwarfStrings, elfContext, encodeMerged, encodeOne, finishBtf, finishDedup, mergesUnits, resolveFeatures, type EncodeOptions } from "../encode/index.js";
-import { Assembler } from "../encode/merge.js";
+import { Assembler, type StringSource } from "../encode/merge.js";
 import { CuLoader } from "../encode/loader.js";
 import { ElfFunctions, ObjectSymbols, type SectionInfo } from "../encode/elf-info.js";
 import type { EncodeFeatures } from "../encode/features.js";
@@ -167,9 +167,9 @@ export async function encodeFileVariants(path: string, opts: { features?: Encode
   } finally {
     ld.close();
   }
-  const { ectx, dwarf, infoBytes } = ld;
+  const { ectx, infoBytes } = ld;
   return opts.bases.map((base) => {
-    const asm = new Assembler({ base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: infoBytes, strings: dwarfStrings(dwarf) });
+    const asm = new Assembler({ base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: infoBytes, strings: ld.strings });
     for (const f of frags) asm.add(f);
     return finishBtf(asm, { base, dedup: opts.dedup });
   });
@@ -231,6 +231,8 @@ interface Loaded {
   infoBytes: number;
   /** All units are one CU (LTO: {@link mergesUnits}). */
   merged: boolean;
+  /** Where the fragments' name keys point. */
+  strings: StringSource;
   /** Set when .debug_info is read in windows, through `fd`. */
   win: InfoWindows | undefined;
   fd: number;
@@ -265,7 +267,7 @@ async function loadForEncode(path: string, features: EncodeFeatures, read: { sha
     win = undefined;
   }
   const fd = win ? openOrThrow(path) : -1;
-  return { ectx, dwarf, units, infoBytes, merged, win, fd, close: () => fd >= 0 && closeSync(fd) };
+  return { ectx, dwarf, units, infoBytes, merged, strings: dwarfStrings(dwarf, elf), win, fd, close: () => fd >= 0 && closeSync(fd) };
 }
 
 /** Units [from, to) of a loaded file, in memory or read in a window. */
@@ -347,7 +349,7 @@ function windowUnits(main: DwarfFile, fd: number, win: InfoWindows, start: numbe
 async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, jobs: number, lap: (name: string) => void, ld: Loaded, spawned: Worker[]): Promise<Assembler> {
   const tm = opts.timings;
   const { ectx, dwarf, units, infoBytes, win } = ld;
-  const asm = new Assembler({ base: opts.base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: infoBytes, strings: dwarfStrings(dwarf) });
+  const asm = new Assembler({ base: opts.base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: infoBytes, strings: ld.strings });
   // LTO (one merged CU, on one thread as in pahole) and small inputs: this thread.
   if (ld.merged || jobs === 1 || units.length < 2 || infoBytes < (opts.parallelMin ?? PARALLEL_MIN)) {
     lap("setup");
