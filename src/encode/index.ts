@@ -143,9 +143,13 @@ export function mergesUnits(elf: ElfFile, units: readonly DwarfUnit[]): boolean 
   return false;
 }
 
-/** The string sections fragments of `dwarf` refer to (see {@link StringSource}). */
-export function dwarfStrings(dwarf: DwarfFile, elf: ElfFile): StringSource {
-  return { debugStr: dwarf.sectionData(".debug_str"), sharedOffsets: elf.type !== 1 /* ET_REL */ };
+/**
+ * The string sections fragments of `dwarf` refer to (see {@link StringSource}); with
+ * the ELF file it came from, whether units share `.debug_str` offsets (not in
+ * relocatable files).
+ */
+export function dwarfStrings(dwarf: DwarfFile, elf?: ElfFile): StringSource {
+  return { debugStr: dwarf.sectionData(".debug_str"), sharedOffsets: elf === undefined || elf.type !== 1 /* ET_REL */ };
 }
 
 /** Encode one unit on this thread into a fragment (a loader is reused across calls). */
