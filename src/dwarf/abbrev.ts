@@ -10,6 +10,7 @@
  * @module
  */
 import { BtfError } from "../internal/errors.js";
+import { Int32List } from "../internal/lists.js";
 import { DW_AT, DW_FORM } from "./constants.js";
 import { formSize, type UnitEncoding } from "./forms.js";
 
@@ -146,38 +147,20 @@ export class AbbrevTable {
   }
 }
 
-/** A growing list of 32-bit integers, reused from table to table. */
-class IntList {
-  a = new Int32Array(256);
-  n = 0;
-  push(v: number): void {
-    if (this.n === this.a.length) {
-      const b = new Int32Array(2 * this.n);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[this.n++] = v;
-  }
-  /** The values, copied. */
-  copy(): Int32Array {
-    return this.a.slice(0, this.n);
-  }
-}
-
 /** A table being parsed: one list per {@link AbbrevTable} array. */
 class Builder {
-  readonly codes = new IntList();
-  readonly tags = new IntList();
-  readonly children = new IntList();
-  readonly fixed = new IntList();
-  readonly attrStart = new IntList();
-  readonly attrs = new IntList();
-  readonly forms = new IntList();
-  readonly offsets = new IntList();
-  readonly sibling = new IntList();
-  readonly skipStart = new IntList();
-  readonly skip = new IntList();
-  readonly rowOffset = new IntList();
+  readonly codes = new Int32List();
+  readonly tags = new Int32List();
+  readonly children = new Int32List();
+  readonly fixed = new Int32List();
+  readonly attrStart = new Int32List();
+  readonly attrs = new Int32List();
+  readonly forms = new Int32List();
+  readonly offsets = new Int32List();
+  readonly sibling = new Int32List();
+  readonly skipStart = new Int32List();
+  readonly skip = new Int32List();
+  readonly rowOffset = new Int32List();
   implicit = new Map<number, bigint>();
   /** `formSize` of each form code met (index: form; {@link UNKNOWN_SIZE} not yet), for one unit encoding. */
   readonly sizes = new Int32Array(0x30);

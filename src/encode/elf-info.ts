@@ -77,20 +77,7 @@ export class ElfFunctions {
     let r = this.exactCache.get(name);
     if (r === undefined) {
       // bsearch with functions_cmp, whose key here has no prefix length: strcmp.
-      const names = (this.names ??= this.entries.map((e) => e.name));
-      let l = 0;
-      let u = names.length;
-      r = -1;
-      while (l < u) {
-        const idx = (l + u) >>> 1;
-        const e = names[idx]!;
-        if (name === e) {
-          r = idx;
-          break;
-        }
-        if (name < e) u = idx;
-        else l = idx + 1;
-      }
+      r = bsearch(name, (this.names ??= this.entries.map((e) => e.name)), strcmp);
       this.exactCache.set(name, r);
     }
     return r;

@@ -18,6 +18,7 @@
  * encoder needs the text: function and variable names).
  * @module
  */
+import { Int32List } from "../internal/lists.js";
 import { BtfError } from "../internal/errors.js";
 import type { DwarfUnit } from "../dwarf/dwarf.js";
 import type { DieCursor } from "../dwarf/die.js";
@@ -126,24 +127,6 @@ const SIDE = 2 ** 41;
 const TWO32 = 4294967296;
 const u32 = (v: number): number => (v >= 0 && v < TWO32 ? v : ((v % TWO32) + TWO32) % TWO32);
 
-/** Growable Int32Array list. */
-class IntList {
-  a: Int32Array;
-  n = 0;
-  constructor(cap = 256) {
-    this.a = new Int32Array(cap);
-  }
-  push(v: number): number {
-    if (this.n === this.a.length) {
-      const b = new Int32Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[this.n] = v;
-    return this.n++;
-  }
-}
-
 /** What the loader needs to know about the file. */
 export interface LoaderOptions {
   /** ELF `e_machine` (parameter registers). */
@@ -211,19 +194,19 @@ export class CuLoader {
   private sideIndex = new Map<string, number>();
 
   /** Children lists (members, parameters, enumerators, type tags) as tag indices. */
-  kids = new IntList(1024);
-  private scratch = new IntList(256);
+  kids = new Int32List(1024);
+  private scratch = new Int32List(256);
 
   /** `btf_decl_tag` annotations: value and component index, chained per owner. */
   annValue: string[] = [];
-  annComp = new IntList(64);
-  annNext = new IntList(64);
+  annComp = new Int32List(64);
+  annNext = new Int32List(64);
   nAnn = 0;
 
   /** The three tables (tag indices); types[0] is void (-1). */
-  types = new IntList(1024);
-  tags = new IntList(1024);
-  funcs = new IntList(256);
+  types = new Int32List(1024);
+  tags = new Int32List(1024);
+  funcs = new Int32List(256);
 
   /** DIE offset (relative to the unit) -> tag index + 1. */
   private slot = new Int32Array(0);
@@ -731,13 +714,7 @@ export class CuLoader {
         const t = this.newTag(c.tag);
         this.nameKey[t] = this.nameAttr();
         const mark = this.scratch.n;
-        for (let d = this.enterKids(); this.valid && this.c.depth > d; ) {
-          const k = this.processTag(false);
-          if (k < 0) continue;
-          this.tableAdd(k);
-          this.scratch.push(k);
-          this.hash(k);
-        }
+        for (let d = this.enterKids(); this.valid && this.c.depth > d; ) this.nestedTag(true);
         this.endKids(t, mark);
         return t;
       }
@@ -773,6 +750,19 @@ export class CuLoader {
         this.skip();
         return -1;
     }
+  }
+
+  /**
+   * A DIE nested in a type or function (pahole `die__process_tag` there): the tag it
+   * makes, if any, goes in the tables; with `asKid` it is also a kid of the enclosing
+   * tag (pushed on the scratch stack).
+   */
+  private nestedTag(asKid: boolean): void {
+    const k = this.processTag(false);
+    if (k < 0) return;
+    this.tableAdd(k);
+    if (asKid) this.scratch.push(k);
+    this.hash(k);
   }
 
   /** The kid indices pushed on the scratch stack since `mark` become t's kids. */
@@ -967,14 +957,9 @@ export class CuLoader {
           this.llvmAnnotation(t, -1);
           this.skip();
           continue;
-        default: {
-          const k = this.processTag(false);
-          if (k < 0) continue;
-          this.tableAdd(k);
-          this.scratch.push(k);
-          this.hash(k);
+        default:
+          this.nestedTag(true);
           continue;
-        }
       }
     }
     this.endKids(t, mark);
@@ -1030,13 +1015,9 @@ export class CuLoader {
           this.flags[t]! |= F_UNSPEC_PARMS;
           this.skip();
           continue;
-        default: {
-          const k = this.processTag(false);
-          if (k < 0) continue;
-          this.tableAdd(k);
-          this.hash(k);
+        default:
+          this.nestedTag(false);
           continue;
-        }
       }
     }
     this.endKids(t, mark);
@@ -1139,13 +1120,9 @@ export class CuLoader {
           if (fn >= 0) this.llvmAnnotation(fn, -1);
           this.skip();
           continue;
-        default: {
-          const k = this.processTag(false);
-          if (k < 0) continue;
-          this.tableAdd(k);
-          this.hash(k);
+        default:
+          this.nestedTag(false);
           continue;
-        }
       }
     }
   }
@@ -1176,13 +1153,9 @@ export class CuLoader {
           this.hash(e);
           continue;
         }
-        default: {
-          const k = this.processTag(false);
-          if (k < 0) continue;
-          this.tableAdd(k);
-          this.hash(k);
+        default:
+          this.nestedTag(false);
           continue;
-        }
       }
     }
   }

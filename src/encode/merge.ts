@@ -10,6 +10,7 @@
  * @module
  */
 import { BtfError } from "../internal/errors.js";
+import { Uint32List } from "../internal/lists.js";
 import { Btf, type Endian } from "../btf/btf.js";
 import { findStrBytes, setStringsDeduped, stringIndex } from "../btf/builder.js";
 import { Kind, kindOf, kflagOf, mkInfo, vlenOf, INT_SIGNED } from "../btf/kinds.js";
@@ -33,21 +34,6 @@ interface SavedFunc {
   /** Where its (value offset, component index) pairs are in `annPool`, and how many words. */
   aAt: number;
   aLen: number;
-}
-
-/** A growing array of 32-bit words (stored modulo 2^32). */
-class WordPool {
-  a = new Uint32Array(1 << 12);
-  n = 0;
-  push2(x: number, y: number): void {
-    if (this.n + 2 > this.a.length) {
-      const b = new Uint32Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[this.n++] = x;
-    this.a[this.n++] = y;
-  }
 }
 
 /** Growing raw BTF: type words, offsets, own strings (libbpf's modifiable `struct btf`). */
@@ -215,8 +201,8 @@ export class Assembler {
   private arrayIndexId = 0;
   private readonly saved: SavedFunc[] = [];
   /** The saved functions' parameters and annotations, all in two arrays (see SavedFunc). */
-  private readonly parPool = new WordPool();
-  private readonly annPool = new WordPool();
+  private readonly parPool = new Uint32List(4096);
+  private readonly annPool = new Uint32List(4096);
   private readonly byPrefix: Uint8Array;
   private readonly secinfo = new Map<number, number[]>();
   /** `.debug_str` offset + 1 -> final string offset, for the names met so far. */
@@ -396,11 +382,17 @@ export class Assembler {
       const ps = fr.fnParams[2 * i]!;
       const pn = fr.fnParams[2 * i + 1]!;
       const pAt = this.parPool.n;
-      for (let k = 0; k < pn; k++) this.parPool.push2(strOff[fr.parName[ps + k]!]!, this.mapType(fr.parType[ps + k]!));
+      for (let k = 0; k < pn; k++) {
+        this.parPool.push(strOff[fr.parName[ps + k]!]!);
+        this.parPool.push(this.mapType(fr.parType[ps + k]!));
+      }
       const as = fr.fnAnnots[2 * i]!;
       const an = fr.fnAnnots[2 * i + 1]!;
       const aAt = this.annPool.n;
-      for (let k = 0; k < an; k++) this.annPool.push2(strOff[fr.annValue[as + k]!]!, fr.annComp[as + k]!);
+      for (let k = 0; k < an; k++) {
+        this.annPool.push(strOff[fr.annValue[as + k]!]!);
+        this.annPool.push(fr.annComp[as + k]!);
+      }
       this.saved.push({ entry, unexpected: (flags & FN_UNEXPECTED_REG) !== 0, inconsistent: false, ret: this.mapType(fr.fnRet[i]!), pAt, pLen: 2 * pn, aAt, aLen: 2 * an });
     }
   }

@@ -19,6 +19,7 @@
  * @module
  */
 import { BtfError } from "../internal/errors.js";
+import { Uint32List } from "../internal/lists.js";
 import { DW_ATE, DW_TAG } from "../dwarf/constants.js";
 import { Kind, kindOf, mkInfo, INT_BOOL, INT_SIGNED } from "../btf/kinds.js";
 import {
@@ -100,22 +101,6 @@ const THIRD_IS_TYPE = (() => {
   return a;
 })();
 
-class Growable {
-  a: Uint32Array;
-  n = 0;
-  constructor(cap: number) {
-    this.a = new Uint32Array(cap);
-  }
-  push(v: number): void {
-    if (this.n === this.a.length) {
-      const b = new Uint32Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[this.n++] = v; // stored modulo 2^32
-  }
-}
-
 /**
  * The lists a CU is encoded into, kept by the thread from one CU to the next (no
  * allocation, no zeroing per CU); {@link pack} copies them out into one buffer.
@@ -124,21 +109,21 @@ class Scratch {
   /** The CU's string keys in first-use order (see {@link Fragment.strKeys}). */
   keys = new Float64Array(1 << 12);
   nKeys = 0;
-  readonly words = new Growable(1 << 16);
-  readonly offs = new Growable(1 << 14);
-  readonly nameFields = new Growable(1 << 15);
-  readonly typeFields = new Growable(1 << 15);
-  readonly vars = new Growable(64);
-  readonly fnEntry = new Growable(256);
-  readonly fnFlags = new Growable(256);
-  readonly fnRet = new Growable(256);
-  readonly fnParams = new Growable(512);
-  readonly fnAnnots = new Growable(512);
-  readonly parName = new Growable(1024);
-  readonly parType = new Growable(1024);
-  readonly annValue = new Growable(64);
-  readonly annComp = new Growable(64);
-  readonly hashes = new Growable(256);
+  readonly words = new Uint32List(1 << 16);
+  readonly offs = new Uint32List(1 << 14);
+  readonly nameFields = new Uint32List(1 << 15);
+  readonly typeFields = new Uint32List(1 << 15);
+  readonly vars = new Uint32List(64);
+  readonly fnEntry = new Uint32List(256);
+  readonly fnFlags = new Uint32List(256);
+  readonly fnRet = new Uint32List(256);
+  readonly fnParams = new Uint32List(512);
+  readonly fnAnnots = new Uint32List(512);
+  readonly parName = new Uint32List(1024);
+  readonly parType = new Uint32List(1024);
+  readonly annValue = new Uint32List(64);
+  readonly annComp = new Uint32List(64);
+  readonly hashes = new Uint32List(256);
   strBytes = new Uint8Array(4096);
   reset(): void {
     this.nKeys = 0;
@@ -160,11 +145,11 @@ const fail = (msg: string): never => {
  * and a rare path met late recompiles one small function, not the whole encoder).
  */
 class Writer {
-  readonly words: Growable;
-  readonly offs: Growable;
+  readonly words: Uint32List;
+  readonly offs: Uint32List;
   // Where the merge patches names and type ids, recorded as the words are written.
-  readonly nameFields: Growable;
-  readonly typeFields: Growable;
+  readonly nameFields: Uint32List;
+  readonly typeFields: Uint32List;
 
   constructor(
     readonly cu: CuLoader,
@@ -281,13 +266,13 @@ function pack(w: Writer, strBytesLen: number, scalars: Pick<Fragment, "tableRecs
   const strKeys = new Float64Array(buf, 0, nKeys);
   strKeys.set(s.keys.subarray(0, nKeys));
   let at = 8 * nKeys;
-  const u32 = (g: Growable): Uint32Array => {
+  const u32 = (g: Uint32List): Uint32Array => {
     const v = new Uint32Array(buf, at, g.n);
     v.set(g.a.subarray(0, g.n));
     at += 4 * g.n;
     return v;
   };
-  const i32 = (g: Growable): Int32Array => new Int32Array(buf, u32(g).byteOffset, g.n);
+  const i32 = (g: Uint32List): Int32Array => new Int32Array(buf, u32(g).byteOffset, g.n);
   const f: Fragment = {
     words: u32(s.words),
     offs: u32(s.offs),
@@ -626,7 +611,7 @@ function encodeStrings(w: Writer, cu: CuLoader): number {
 }
 
 /** pahole `btf_encoder__encode_cu_variables`. */
-function encodeVariables(cu: CuLoader, ctx: UnitContext, w: Writer, vars: Growable): void {
+function encodeVariables(cu: CuLoader, ctx: UnitContext, w: Writer, vars: Uint32List): void {
   for (let i = 0; i < cu.tags.n; i++) {
     const v = cu.tags.a[i]!;
     if (cu.tag[v] !== DW_TAG.variable) continue;
@@ -638,7 +623,7 @@ function encodeVariables(cu: CuLoader, ctx: UnitContext, w: Writer, vars: Growab
 }
 
 /** One top-level, global-scope variable DIE `v`: its VAR (and decl tags) when pahole keeps it. */
-function encodeVariable(cu: CuLoader, ctx: UnitContext, w: Writer, vars: Growable, v: number): void {
+function encodeVariable(cu: CuLoader, ctx: UnitContext, w: Writer, vars: Uint32List, v: number): void {
   const secs = ctx.sections;
   const force = ctx.features.encodeForce;
   const spec = cu.link[v]!;

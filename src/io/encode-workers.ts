@@ -379,7 +379,7 @@ async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, 
   const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
   const encodeHere = (from: number, to: number): Fragment[] => unitsOf(ld, from, to).map((u) => encodeOne(loader, u, uctx));
   const n = Math.min(jobs, units.length) - 1;
-  while (spawned.length < n) spawned.push(...spawnWorkers(1));
+  if (spawned.length < n) spawned.push(...spawnWorkers(n - spawned.length));
   await runWorkers(init, spawned.slice(0, n), units, asm, encodeHere, opts.onProgress, tm);
   return asm;
 }
