@@ -27,4 +27,4 @@ export {
   addVar, addDatasec, addDatasecVarInfo, addDeclTag, addType, addBtf, ensureModifiable, stringsDeduped, setStringsDeduped,
   MAX_TYPE_ID, type FwdKind,
 } from "./builder.js";
-export { dedup, type DedupOptions, type StringPass } from "./dedup/index.js";
+export { dedup, PipelinedDedup, type DedupOptions, type StringPass } from "./dedup/index.js";

@@ -143,10 +143,11 @@ export async function encodeFile(path: string, opts: EncodeFileOptions = {}): Pr
   // freed before dedup, which needs memory of its own.
   const asm = await assemble(path, opts, features, jobs, lap);
   lap("units");
+  if (tm && asm.pipeline) tm.pipeline = asm.pipelineMs;
   const pre = finishBtf(asm, { ...opts, dedup: false });
   lap("finish");
   if (opts.dedup === false || (!opts.base && pre.nrTypes === 0)) return pre;
-  const out = finishDedup(pre);
+  const out = asm.pipeline ? asm.pipeline.finish(pre) : finishDedup(pre);
   lap("dedup");
   return out;
 }
@@ -349,9 +350,12 @@ function windowUnits(main: DwarfFile, fd: number, win: InfoWindows, start: numbe
 async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, jobs: number, lap: (name: string) => void, ld: Loaded, spawned: Worker[]): Promise<Assembler> {
   const tm = opts.timings;
   const { ectx, dwarf, units, infoBytes, win } = ld;
-  const asm = new Assembler({ base: opts.base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: infoBytes, strings: ld.strings });
   // LTO (one merged CU, on one thread as in pahole) and small inputs: this thread.
-  if (ld.merged || jobs === 1 || units.length < 2 || infoBytes < (opts.parallelMin ?? PARALLEL_MIN)) {
+  const here = ld.merged || jobs === 1 || units.length < 2 || infoBytes < (opts.parallelMin ?? PARALLEL_MIN);
+  // With other threads encoding, this one deduplicates each unit as it appends it.
+  const pipelineDedup = !here && opts.dedup !== false;
+  const asm = new Assembler({ base: opts.base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: infoBytes, strings: ld.strings, pipelineDedup });
+  if (here) {
     lap("setup");
     let append = 0;
     encodeOnThisThread(ld, features, opts.windowBytes ?? WINDOW_BYTES, (f, done) => {

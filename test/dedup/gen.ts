@@ -490,6 +490,8 @@ export interface GenCase {
   base?: Uint8Array;
   /** For "split-deduped": the base as generated, before dedup. */
   baseRaw?: Uint8Array;
+  /** For "plain": the number of own types after each CU. */
+  cuEnds?: number[];
 }
 
 function cuOptions(rng: Rng): CuOptions {
@@ -515,8 +517,12 @@ export function genCase(seed: number, mode: GenMode, size?: number): GenCase {
   const o = cuOptions(rng);
   if (mode === "plain") {
     const btf = newBtf();
-    for (let i = 0; i < nCu; i++) emitCu(rng, u, pickRoots(rng, u), btf, rng.chance(0.2) ? cuOptions(rng) : o);
-    return { seed, mode, input: rawCopy(btf) };
+    const cuEnds: number[] = [];
+    for (let i = 0; i < nCu; i++) {
+      emitCu(rng, u, pickRoots(rng, u), btf, rng.chance(0.2) ? cuOptions(rng) : o);
+      cuEnds.push(btf.nrTypes);
+    }
+    return { seed, mode, input: rawCopy(btf), cuEnds };
   }
   const base = newBtf();
   const baseIds = new Map<number, number>();

@@ -102,6 +102,14 @@ export function isEquiv(d: DedupState, candTop: number, canonTop: number): boole
   let canon = canonTop;
   let ok = true;
   walk: for (;;) {
+    // 0. A pair met before in this walk (HYP is only ever set on a canonical type that
+    //    step 2 left alone, and stays set until the walk ends): accepted at step 3.
+    if (meta[4 * canon + M.HYP] === cand) {
+      if (sp === 0) break;
+      canon = st[--sp]!;
+      cand = st[--sp]!;
+      continue;
+    }
     // 1. Same canonical type?
     let rc = cand;
     let m = meta[4 * rc + M.MAP]!;
@@ -231,6 +239,7 @@ export function isEquiv(d: DedupState, candTop: number, canonTop: number): boole
                 // done already) are equivalent: no need to stack them.
                 const mx = meta[4 * x + M.MAP]!;
                 if (mx >= 0 && mx === meta[4 * y + M.MAP]) continue;
+                if (meta[4 * y + M.HYP] === x) continue; // step 0 would accept it
                 st[sp++] = x;
                 st[sp++] = y;
               }

@@ -76,6 +76,7 @@ import { Id, K, M } from "./consts.js";
 
 export { DedupState } from "./state.js";
 export { isEquiv } from "./equiv.js";
+export { PipelinedDedup } from "./pipeline.js";
 
 const kindOf = (info: number): number => (info >>> 24) & 0x1f;
 const vlenOf = (info: number): number => info & 0xffff;
@@ -183,34 +184,50 @@ export function dedup(btf: Btf, opts: DedupOptions = {}): Btf {
       resolveFwds(d);
       lap("fwds");
     }
-    dedupRefTypes(d);
-    lap("ref");
-    const compacted = compactTypes(d);
-    lap("compact");
-    remapTypes(d, compacted);
+    const compacted = dedupLastPasses(d, lap);
     if (plan) {
       applyStringPlan(compacted, plan.remap);
       strs = { data: plan.bytes, length: plan.bytes.length };
     }
-    lap("remap");
-    btf.types = compacted.words;
-    btf.typeWords = compacted.words.length;
-    btf.typeOffs = compacted.offs;
-    btf.nrTypes = compacted.offs.length;
+    lap("strings-apply");
     if (strs) {
       btf.strs = strs.data;
       btf.strLen = strs.length;
     }
+    installTypes(btf, compacted);
   } catch (e) {
-    if (e instanceof RangeError) throw new BtfError("INVALID", `dedup: type graph too deep (${e.message})`);
-    throw e;
+    throw deepGraphError(e);
   } finally {
     d.release();
   }
+  return btf;
+}
+
+/** Passes 5-7: reference types, compaction, remapping. Returns the new records. */
+export function dedupLastPasses(d: DedupState, lap: (pass: string) => void = () => {}): Compacted {
+  dedupRefTypes(d);
+  lap("ref");
+  const compacted = compactTypes(d);
+  lap("compact");
+  remapTypes(d, compacted);
+  lap("remap");
+  return compacted;
+}
+
+/** The deduplicated records become `btf`'s types (its strings are already final). */
+export function installTypes(btf: Btf, compacted: Compacted): void {
+  btf.types = compacted.words;
+  btf.typeWords = compacted.words.length;
+  btf.typeOffs = compacted.offs;
+  btf.nrTypes = compacted.offs.length;
   adoptTypes(btf);
   setStringsDeduped(btf, true);
   btf.invalidate();
-  return btf;
+}
+
+/** A RangeError out of a pass (a graph deeper than the stack) as libbpf-style INVALID. */
+export function deepGraphError(e: unknown): unknown {
+  return e instanceof RangeError ? new BtfError("INVALID", `dedup: type graph too deep (${e.message})`) : e;
 }
 
 /**
@@ -288,12 +305,12 @@ export function dedupStrings(d: DedupState): StringSet {
   return out;
 }
 
-/** Pass 2: INT, FLOAT, FWD, ENUM, ENUM64. */
-export function dedupPrimTypes(d: DedupState): void {
+/** Pass 2: INT, FLOAT, FWD, ENUM, ENUM64 (of the own types [from, to)). */
+export function dedupPrimTypes(d: DedupState, from = d.startId, to = d.typeCount): void {
   const w = d.w;
   const meta = d.meta;
   const table = d.table;
-  for (let id = d.startId, mi = 4 * id; id < d.typeCount; id++, mi += 4) {
+  for (let id = from, mi = 4 * id; id < to; id++, mi += 4) {
     const info = meta[mi + M.INFO]!; // (not the record: most types are not primitive)
     const kind = kindOf(info);
     if (kind !== K.INT && kind !== K.ENUM && kind !== K.ENUM64 && kind !== K.FWD && kind !== K.FLOAT) continue;
@@ -356,11 +373,20 @@ export function dedupPrimTypes(d: DedupState): void {
   }
 }
 
-/** Pass 3: STRUCT and UNION, by type-graph equivalence. */
-export function dedupStructTypes(d: DedupState): void {
+/**
+ * Told of each struct matched, with the table entry of the canonical candidate chosen
+ * (the hypothetical map is that comparison's and must be left so): a pipelined run
+ * (./pipeline.ts) checks the candidates after it.
+ */
+export interface StructMatchCheck {
+  matched(d: DedupState, id: number, entry: number): void;
+}
+
+/** Pass 3: STRUCT and UNION (of the own types [from, to)), by type-graph equivalence. */
+export function dedupStructTypes(d: DedupState, from = d.startId, to = d.typeCount, check?: StructMatchCheck): void {
   const w = d.w;
   const meta = d.meta;
-  for (let id = d.startId; id < d.typeCount; id++) {
+  for (let id = from; id < to; id++) {
     if (meta[4 * id + M.MAP]! >= 0) continue; // already mapped by an earlier comparison
     const k = kindOf(meta[4 * id + M.INFO]!);
     if (k !== K.STRUCT && k !== K.UNION) continue;
@@ -374,6 +400,7 @@ export function dedupStructTypes(d: DedupState): void {
       if (!shallowEqualStruct(w, t, meta[4 * c + M.OFF]!)) continue;
       d.clearHypot();
       if (!isEquiv(d, id, c)) continue;
+      check?.matched(d, id, e);
       mergeHypot(d);
       if (d.adjustCanon) continue; // equivalent only if the base could change
       newId = c;

@@ -89,17 +89,18 @@ export class IdList {
  * most of their cost): `meta[4 * id + M.X]`, fields in ./consts.ts.
  */
 export class DedupState {
-  readonly btf: Btf;
+  /** The BTF deduplicated (a pipelined run gets it at the end: see {@link extend}). */
+  btf: Btf;
   /** First own type id; ids below are base types. */
   readonly startId: number;
-  /** All type ids are below this (libbpf `btf__type_cnt`). */
-  readonly typeCount: number;
+  /** All type ids are below this (libbpf `btf__type_cnt`); grows with {@link extend}. */
+  typeCount: number;
   /** All records: base, then own (see the module comment). */
-  readonly w: Uint32Array;
+  w: Uint32Array;
   /** Word offset in `w` where the own records begin. */
   readonly ownStart: number;
   /** Offset, map, hypot and info of each type (fields: {@link M}). */
-  readonly meta: Int32Array;
+  meta: Int32Array;
   /** Canonical ids set in the hypothetical map, in the order they were set. */
   hypotList: Uint32Array;
   hypotCnt = 0;
@@ -116,7 +117,11 @@ export class DedupState {
   /** The table's state before this run's additions (split runs on a cached table). */
   private tableMark: TableMark | undefined;
 
-  constructor(btf: Btf, inPlace = false) {
+  /**
+   * @param reserveTypes room for this many own types in `meta` (a pipelined run's
+   *   estimate, see {@link extend}); more are made room for as needed.
+   */
+  constructor(btf: Btf, inPlace = false, reserveTypes = 0) {
     this.btf = btf;
     this.startId = btf.startId;
     this.typeCount = btf.typeCount;
@@ -149,17 +154,27 @@ export class DedupState {
       }
     } else {
       w = inPlace ? btf.types : own.slice();
-      meta = new Int32Array(4 * this.typeCount);
+      meta = new Int32Array(4 * Math.max(this.typeCount, this.startId + reserveTypes));
       meta[M.HYP] = Id.UNPROCESSED;
       this.ownStart = 0;
     }
     this.w = w;
-    // Own types: void is canonical; VAR and DATASEC are self-canonical (never deduped);
-    // the rest unprocessed.
-    const to = btf.typeOffs;
+    this.meta = meta;
+    this.initOwn(this.startId, this.typeCount, btf.typeOffs);
+    this.hypotList = new Uint32Array(256);
+    this.table = new DedupTable(Math.max(1024, Math.max(btf.nrTypes, reserveTypes) >>> 4));
+  }
+
+  /**
+   * The state of own types [from, to): void is canonical; VAR and DATASEC are
+   * self-canonical (never deduped); the rest unprocessed.
+   */
+  private initOwn(from: number, to: number, typeOffs: Uint32Array): void {
+    const w = this.w;
+    const meta = this.meta;
     const base = this.ownStart;
-    for (let i = 0, id = this.startId, m = 4 * id; i < btf.nrTypes; i++, id++, m += 4) {
-      const o = base + to[i]!;
+    for (let id = from, i = from - this.startId, m = 4 * id; id < to; i++, id++, m += 4) {
+      const o = base + typeOffs[i]!;
       const info = w[o + 1]!;
       const k = kindOf(info);
       meta[m + M.OFF] = o;
@@ -167,9 +182,26 @@ export class DedupState {
       meta[m + M.HYP] = Id.UNPROCESSED;
       meta[m + M.INFO] = info | 0;
     }
-    this.meta = meta;
-    this.hypotList = new Uint32Array(256);
-    this.table = new DedupTable(Math.max(1024, btf.nrTypes >>> 4));
+  }
+
+  /**
+   * Pipelined dedup (no base, in place): types were appended to the BTF being built
+   * since the state was made or last extended. `types`, `typeOffs` and `nrTypes` are
+   * its storage now (it may have moved as it grew); the records given before must be
+   * where they were, unchanged.
+   */
+  extend(types: Uint32Array, typeOffs: Uint32Array, nrTypes: number): void {
+    if (this.ownStart !== 0 || this.btf.base) throw new BtfError("ARGUMENT", "dedup: only a BTF without base can be deduplicated as it grows");
+    const to = this.startId + nrTypes;
+    if (to < this.typeCount) throw new BtfError("ARGUMENT", "dedup: the BTF lost types while it was deduplicated");
+    this.w = types;
+    if (4 * to > this.meta.length) {
+      const m = new Int32Array(4 * Math.max(to, Math.ceil(this.meta.length / 4 * 1.5)));
+      m.set(this.meta.subarray(0, 4 * this.typeCount));
+      this.meta = m;
+    }
+    this.initOwn(this.typeCount, to, typeOffs);
+    this.typeCount = to;
   }
 
   /** The table with the base's types filed, if an earlier run made one (it is then in use). */
