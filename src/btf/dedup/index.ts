@@ -59,7 +59,10 @@
  * - the walks are flat loops with explicit stacks (no recursion limits either);
  * - for split BTF, what depends only on the base (its flattened records, its filed
  *   table, its struct names) is prepared once per base Btf and reused, the table's
- *   additions being rolled back after each run; the base itself is never written.
+ *   additions being rolled back after each run; the base itself is never written;
+ * - the encoder runs passes 2 and 3 on each compilation unit as it appends it, while
+ *   other threads encode the next ones ({@link PipelinedDedup}, ./pipeline.ts, which
+ *   explains why the result is the same).
  */
 import { BtfError } from "../../internal/errors.js";
 import type { Btf } from "../btf.js";
@@ -72,6 +75,7 @@ import {
   hashEnum, hashFnproto, hashIntDeclTag, hashStruct, isEnumFwd, shallowEqualStruct,
 } from "./hash.js";
 import { DedupState, IdList } from "./state.js";
+import type { PipelinedDedup } from "./pipeline.js";
 import { Id, K, M } from "./consts.js";
 
 export { DedupState } from "./state.js";
