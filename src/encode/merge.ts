@@ -102,10 +102,23 @@ class RawBtf {
     return this.startStrOff + this.strs.addBytes(bytes, start, end, h);
   }
 
+  /** Bytes of the last ASCII name added with {@link addStr} (copied by addStrBytes). */
+  private ascii = new Uint8Array(256);
+
   addStr(s: string): number {
-    if (s === "") return this.addStrBytes(new Uint8Array(0), 0, 0);
-    const b = enc.encode(s);
-    return this.addStrBytes(b, 0, b.length);
+    // Function names (tens of thousands, at the end): ASCII, copied without an encoder.
+    const n = s.length;
+    if (n > this.ascii.length) this.ascii = new Uint8Array(2 * n);
+    const b = this.ascii;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        const u = enc.encode(s);
+        return this.addStrBytes(u, 0, u.length);
+      }
+      b[i] = c;
+    }
+    return this.addStrBytes(b, 0, n);
   }
 
   /** Append one record; returns its id. */
