@@ -177,7 +177,8 @@ export class PipelinedDedup {
    * The BTF so far: `types` its record words, `typeOffs` the word offset of each type,
    * `nrTypes` how many (the storage may have moved since the last call, but records
    * given before must be unchanged). The types since the last call must be whole
-   * units (see the module comment).
+   * units (see the module comment); if a type refers to a later unit, the result (and
+   * the time the passes take) is unspecified.
    */
   advance(types: Uint32Array, typeOffs: Uint32Array, nrTypes: number): void {
     if (this.failed !== undefined) throw this.failed;
