@@ -145,14 +145,7 @@ export function dedup(btf: Btf, opts: DedupOptions = {}): Btf {
     throw new BtfError("ARGUMENT", "dedup: the base given is not the base of this BTF (parse it as split BTF on that base)");
   touch(btf);
   const skipStrings = opts.stringsDeduped ?? stringsDeduped(btf);
-  const tm = opts.timings;
-  let t0 = tm ? performance.now() : 0;
-  const lap = (name: string): void => {
-    if (!tm) return;
-    const t = performance.now();
-    tm[name] = (tm[name] ?? 0) + (t - t0);
-    t0 = t;
-  };
+  const lap = passTimer(opts.timings);
   const inPlace = opts.inPlace ?? ownsTypes(btf);
   let d = new DedupState(btf, inPlace);
   lap("init");
@@ -205,6 +198,20 @@ export function dedup(btf: Btf, opts: DedupOptions = {}): Btf {
     d.release();
   }
   return btf;
+}
+
+/**
+ * A lap timer for {@link DedupOptions.timings}: each call adds the milliseconds since the
+ * previous one (or since this was made) under the pass's name; nothing without `timings`.
+ */
+export function passTimer(timings: Record<string, number> | undefined): (pass: string) => void {
+  if (!timings) return () => {};
+  let t0 = performance.now();
+  return (pass) => {
+    const t = performance.now();
+    timings[pass] = (timings[pass] ?? 0) + (t - t0);
+    t0 = t;
+  };
 }
 
 /** Passes 5-7: reference types, compaction, remapping. Returns the new records. */

@@ -43,7 +43,7 @@ import { Btf } from "../btf.js";
 import { BtfError } from "../../internal/errors.js";
 import { isEquiv } from "./equiv.js";
 import { shallowEqualStruct } from "./hash.js";
-import { dedup, deepGraphError, dedupLastPasses, dedupPrimTypes, dedupStructTypes, installTypes, resolveFwds, type StructMatchCheck } from "./index.js";
+import { dedup, deepGraphError, dedupLastPasses, dedupPrimTypes, dedupStructTypes, installTypes, passTimer, resolveFwds, type StructMatchCheck } from "./index.js";
 import { DedupState } from "./state.js";
 import { DedupTable } from "./table.js";
 import { M } from "./consts.js";
@@ -212,13 +212,7 @@ export class PipelinedDedup {
       return dedup(btf, { inPlace: true, stringsDeduped: true, timings });
     }
     d.btf = btf;
-    let t0 = performance.now();
-    const lap = (name: string): void => {
-      if (!timings) return;
-      const t = performance.now();
-      timings[name] = (timings[name] ?? 0) + (t - t0);
-      t0 = t;
-    };
+    const lap = passTimer(timings);
     try {
       resolveFwds(d);
       lap("fwds");
