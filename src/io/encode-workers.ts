@@ -22,6 +22,7 @@
  */
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { availableParallelism } from "node:os";
+import { detachEarly } from "./detach.js";
 import { BtfError, isBtfError, type BtfErrorCode } from "../internal/errors.js";
 import type { Btf } from "../btf/btf.js";
 import { ElfFile, type ElfSection } from "../elf/elf.js";
@@ -551,6 +552,7 @@ function errorReply(batch: number, e: unknown): WorkReply {
 }
 
 function workerMain(init: WorkerInit): void {
+  detachEarly(); // its replies transfer their buffers
   const dwarf = new DwarfFile({
     littleEndian: init.littleEndian,
     section: (name) => {

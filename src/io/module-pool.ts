@@ -8,6 +8,7 @@
  * @module
  */
 import { parentPort, Worker } from "node:worker_threads";
+import { detachEarly } from "./detach.js";
 import { defaultJobs } from "./encode-workers.js";
 import { relative } from "node:path";
 import { statSync } from "node:fs";
@@ -91,6 +92,7 @@ export function serveModules<R extends { path: string }>(
   transfer: (reply: R) => ArrayBuffer[],
   onError: (job: ModuleJob, e: unknown) => R,
 ): void {
+  detachEarly(); // replies transfer their buffers
   let queue: Promise<void> = Promise.resolve();
   parentPort!.on("message", (job: ModuleJob) => {
     queue = queue
