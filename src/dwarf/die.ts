@@ -11,7 +11,7 @@ import { leb, sleb, slebBig, u16, u24, u32, u64, uint, uintBig, uleb, ulebBig } 
 import { atName, DW_AT, DW_FORM, formName } from "./constants.js";
 import type { DwarfUnit } from "./dwarf.js";
 import { formClass, formSize, SK_BLOCK, SK_BLOCK1, SK_BLOCK2, SK_BLOCK4, SK_CSTR, SK_INDIRECT, SK_LEB, type FormClass } from "./forms.js";
-import { listIndexOffset, readLocationList, readRangeList, type LocationEntry, type RangeEntry } from "./lists.js";
+import { listIndexOffset, readLocationList, readRangeList, walkLocationList, type LocationEntry, type LocationSink, type RangeEntry } from "./lists.js";
 
 /** One decoded attribute (the slow, allocating API used by dumps and tests). */
 export interface AttrValue {
@@ -750,21 +750,45 @@ export class DieCursor {
    * Undefined when absent or of another form.
    */
   locations(at: number): LocationEntry[] | undefined {
+    const where = this.locationOf(at);
+    if (where === undefined) return undefined;
+    if (where instanceof Uint8Array) return [{ start: undefined, end: undefined, expr: where }];
+    return readLocationList(this.unit, where, this.lastLocate);
+  }
+
+  /**
+   * {@link locations} without building the entries: each goes to `sink` (a single
+   * expression as one entry from 0n to 0n). False when the attribute is absent or of
+   * another form.
+   * @throws {BtfError} as {@link locations}.
+   */
+  visitLocations(at: number, sink: LocationSink): boolean {
+    const where = this.locationOf(at);
+    if (where === undefined) return false;
+    if (where instanceof Uint8Array) sink.entry(where, 0, where.length, 0n, 0n);
+    else walkLocationList(this.unit, where, this.lastLocate, sink);
+    return true;
+  }
+
+  private lastLocate = 0;
+
+  /** Where attribute `at`'s location description is: the expression itself, or a location list. */
+  private locationOf(at: number): Uint8Array | { offset: number } | { index: number } | undefined {
     const p = this.locate(at);
     if (p < 0) return undefined;
+    this.lastLocate = p;
     const form = this.form;
     const u = this.unit;
     if (form === DW_FORM.exprloc || form === DW_FORM.block || form === DW_FORM.block1 || form === DW_FORM.block2 || form === DW_FORM.block4) {
-      return [{ start: undefined, end: undefined, expr: this.blockValue(form, p)! }];
+      return this.blockValue(form, p)!;
     }
     if (form === DW_FORM.loclistx) {
       const idx = uleb(this.data, p);
       this.need(leb.end, 0);
-      return readLocationList(u, { index: idx }, p);
+      return { index: idx };
     }
     const off = form === DW_FORM.sec_offset || ((form === DW_FORM.data4 || form === DW_FORM.data8) && u.version < 4) ? this.sectionOffset(at) : undefined;
-    if (off === undefined) return undefined;
-    return readLocationList(u, { offset: off }, p);
+    return off === undefined ? undefined : { offset: off };
   }
 
   /**

@@ -9,7 +9,7 @@ import { EM_AARCH64, EM_ARM, EM_PPC64, EM_RISCV, EM_S390, EM_X86_64 } from "../e
 import { leb, slebBig, uintBig, uleb, ulebBig } from "./bytes.js";
 import { DW_AT, DW_OP, opName } from "./constants.js";
 import type { DieCursor } from "./die.js";
-import type { LocationEntry } from "./lists.js";
+import type { LocationEntry, LocationSink } from "./lists.js";
 
 /** One decoded operation. */
 export interface ExprOp {
@@ -175,6 +175,84 @@ export function decodeExpression(expr: Uint8Array, enc: ExprEncoding): ExprOp[] 
   return out;
 }
 
+// Operand kinds for scanExpression, from OPERANDS: up to two per operation.
+const O_NONE = 0, O_ADDR = 9, O_REF = 10, O_LEB = 11, O_BLOCK_LEB = 12, O_BLOCK_1 = 13; // 1, 2, 4, 8: fixed sizes
+const OPND = new Uint8Array(512);
+const KNOWN = new Uint8Array(256);
+for (const op of NO_OPERANDS) KNOWN[op] = 1;
+for (const [op, layout] of OPERANDS) {
+  KNOWN[op] = 1;
+  layout.forEach((k, i) => {
+    OPND[2 * op + i] = k === "a" ? O_ADDR : k === "r" ? O_REF : k === "u" || k === "s" ? O_LEB : k === "b" ? O_BLOCK_LEB : k === "B" ? O_BLOCK_1 : Number(k[0]);
+  });
+}
+
+/** What {@link scanExpression} found besides the count. */
+export const exprScan = {
+  /** The first and the last operation (`DW_OP_*`). */
+  first: 0,
+  last: 0,
+  /** The block operand of the first operation (`entry_value`'s sub-expression), as offsets into the scanned bytes; 0, 0 if none. */
+  blockStart: 0,
+  blockEnd: 0,
+};
+
+/**
+ * How many operations {@link decodeExpression} would decode from `d[start, end)`, or
+ * -1 where it would throw (an unknown operation, a truncated operand), without
+ * building them: pahole's parameter test needs only the count, the first and last
+ * operations and the first one's block ({@link exprScan}), for millions of
+ * parameters.
+ */
+export function scanExpression(d: Uint8Array, start: number, end: number, enc: ExprEncoding): number {
+  let pos = start;
+  let count = 0;
+  exprScan.blockStart = exprScan.blockEnd = 0;
+  while (pos < end) {
+    const op = d[pos++]!;
+    if (!KNOWN[op]) return -1;
+    if (count === 0) exprScan.first = op;
+    exprScan.last = op;
+    count++;
+    for (let i = 0; i < 2; i++) {
+      const k = OPND[2 * op + i]!;
+      if (k === O_NONE) break;
+      if (k === O_LEB) {
+        while (pos < end && d[pos]! >= 0x80) pos++;
+        if (pos >= end) return -1; // no last byte: the operand runs past the end
+        pos++;
+      } else if (k === O_BLOCK_LEB || k === O_BLOCK_1) {
+        let len: number;
+        if (k === O_BLOCK_1) {
+          if (pos >= end) return -1;
+          len = d[pos++]!;
+        } else {
+          len = 0;
+          let mul = 1;
+          for (;;) {
+            if (pos >= end) return -1;
+            const b = d[pos++]!;
+            len += (b & 0x7f) * mul;
+            if (b < 0x80) break;
+            mul *= 128;
+          }
+        }
+        if (!(pos + len <= end)) return -1;
+        if (count === 1) {
+          exprScan.blockStart = pos;
+          exprScan.blockEnd = pos + len;
+        }
+        pos += len;
+      } else {
+        const size = k === O_ADDR ? enc.addressSize : k === O_REF ? (enc.version <= 2 ? enc.addressSize : enc.offsetSize) : k;
+        if (pos + size > end) return -1;
+        pos += size;
+      }
+    }
+  }
+  return count;
+}
+
 /** The encoding of a DIE's unit, for {@link decodeExpression}. */
 export function exprEncoding(die: DieCursor): ExprEncoding {
   const u = die.unit;
@@ -241,31 +319,55 @@ export function parameterRegisterCount(machine: number): number {
  * A location that cannot be decoded ends the scan, as libdw's error does.
  */
 export function parameterRegister(locs: readonly LocationEntry[], expected: number, enc: ExprEncoding): number {
-  let ret = -1;
-  for (let locNum = 0; locNum < locs.length; locNum++) {
-    let ops: ExprOp[];
-    try {
-      ops = decodeExpression(locs[locNum]!.expr, enc);
-    } catch {
-      return ret;
+  const list = LOCS;
+  list.n = 0;
+  for (const l of locs) list.entry(l.expr, 0, l.expr.length);
+  return registerIn(list, expected, enc);
+}
+
+/** The expressions of one location description, as ranges of byte arrays (reused). */
+class ExprList implements LocationSink {
+  readonly addresses = false;
+  n = 0;
+  data: Uint8Array[] = [];
+  start = new Int32Array(16);
+  end = new Int32Array(16);
+  entry(data: Uint8Array, s: number, e: number): void {
+    if (this.n === this.start.length) {
+      const grow = (a: Int32Array): Int32Array<ArrayBuffer> => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.start = grow(this.start);
+      this.end = grow(this.end);
     }
-    let len = ops.length;
-    if (len > 1 && ops[len - 1]!.op === DW_OP.stack_value) len--;
+    this.data[this.n] = data;
+    this.start[this.n] = s;
+    this.end[this.n++] = e;
+  }
+}
+
+const LOCS = new ExprList();
+
+/** {@link parameterRegister} over `list`. */
+function registerIn(list: ExprList, expected: number, enc: ExprEncoding): number {
+  let ret = -1;
+  for (let locNum = 0; locNum < list.n; locNum++) {
+    const d = list.data[locNum]!;
+    const count = scanExpression(d, list.start[locNum]!, list.end[locNum]!, enc);
+    if (count < 0) return ret;
+    let len = count;
+    if (len > 1 && exprScan.last === DW_OP.stack_value) len--;
     if (len !== 1) continue;
-    const op = ops[0]!;
-    if (op.op >= DW_OP.reg0 && op.op <= DW_OP.reg31) {
+    const op = exprScan.first;
+    if (op >= DW_OP.reg0 && op <= DW_OP.reg31) {
       if (locNum !== 0) continue;
-      ret = op.op;
+      ret = op;
       if (ret === expected) return ret;
-    } else if (op.op === DW_OP.entry_value || op.op === DW_OP.GNU_entry_value) {
-      let sub: ExprOp[];
-      try {
-        sub = decodeExpression(op.block!, enc);
-      } catch {
-        continue;
-      }
-      if (sub.length === 1) {
-        ret = sub[0]!.op;
+    } else if (op === DW_OP.entry_value || op === DW_OP.GNU_entry_value) {
+      if (scanExpression(d, exprScan.blockStart, exprScan.blockEnd, enc) === 1) {
+        ret = exprScan.first;
         if (ret === expected) return ret;
       }
     }
@@ -302,14 +404,15 @@ export function classifyParameter(die: DieCursor, index: number, machine: number
   res.hasLocation = die.has(DW_AT.location);
   if (res.hasLocation) {
     const expected = parameterRegisters(machine)[index] ?? -1;
-    let locs: LocationEntry[];
+    const list = LOCS;
+    list.n = 0;
     try {
-      locs = die.locations(DW_AT.location) ?? [];
+      die.visitLocations(DW_AT.location, list);
     } catch (e) {
       if (!(e instanceof BtfError)) throw e;
-      locs = []; // libdw fails the lookup: no register
+      list.n = 0; // libdw fails the lookup: no register
     }
-    const reg = parameterRegister(locs, expected, exprEncoding(die));
+    const reg = registerIn(list, expected, exprEncoding(die));
     res.register = reg;
     if (reg < 0) res.optimized = true;
     else if (expected >= 0 && expected !== reg) res.unexpectedRegister = true;

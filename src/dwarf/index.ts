@@ -22,7 +22,7 @@ export { type UnitEncoding, type FormClass, formClass, formSize } from "./forms.
 export { type Abbrev, AbbrevTable, parseAbbrevTable } from "./abbrev.js";
 export { DwarfFile, DwarfUnit, type DwarfSource, type DwarfSectionName } from "./dwarf.js";
 export { DieCursor, type AttrValue } from "./die.js";
-export { type LocationEntry, type RangeEntry, readLocationList, readRangeList, listIndexOffset } from "./lists.js";
+export { type LocationEntry, type LocationSink, type RangeEntry, readLocationList, readRangeList, listIndexOffset, walkLocationList } from "./lists.js";
 export * from "./expr.js";
 export { dwarfFromElf, type DwarfFromElfOptions } from "./elf-dwarf.js";
 export * from "./tree.js";

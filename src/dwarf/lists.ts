@@ -54,116 +54,162 @@ export function listIndexOffset(unit: DwarfUnit, kind: "loclists" | "rnglists", 
 }
 
 /**
+ * Receives the entries of a location list from {@link walkLocationList}, in order.
+ * `data` is the list's section; the expression is `data[exprStart, exprEnd)`.
+ */
+export interface LocationSink {
+  /**
+   * Whether the sink wants the entries' addresses. When false, `start`/`end` are
+   * passed as 0n and no address arithmetic is done; every check (section bounds,
+   * address indexes, entry kinds) is still made, so a list fails exactly as it would
+   * with addresses.
+   */
+  readonly addresses: boolean;
+  entry(data: Uint8Array, exprStart: number, exprEnd: number, start: bigint, end: bigint): void;
+}
+
+/**
  * The entries of the location list `ref` (a section offset, or a `DW_FORM_loclistx`
  * index) of `unit`. `where` is the attribute's offset, for error messages.
  * @throws {BtfError} MALFORMED for a list that runs past its section or an unknown entry kind.
  */
 export function readLocationList(unit: DwarfUnit, ref: { offset: number } | { index: number }, where: number): LocationEntry[] {
+  const out: LocationEntry[] = [];
+  walkLocationList(unit, ref, where, {
+    addresses: true,
+    entry: (data, s, e, start, end) => void out.push({ start, end, expr: data.subarray(s, e) }),
+  });
+  return out;
+}
+
+/**
+ * Walk the location list `ref` of `unit` as {@link readLocationList} reads it,
+ * handing each entry to `sink` without building objects (the encoder looks at the
+ * expressions of millions of parameters and needs no addresses).
+ * @throws {BtfError} as {@link readLocationList}, before or after some entries were given.
+ */
+export function walkLocationList(unit: DwarfUnit, ref: { offset: number } | { index: number }, where: number, sink: LocationSink): void {
   const v5 = unit.version >= 5;
   const section: DwarfSectionName = v5 ? ".debug_loclists" : ".debug_loc";
   const data = unit.file.requireSection(section, "a location list", where);
   const le = unit.file.littleEndian;
   const as = unit.addressSize;
+  const want = sink.addresses;
+  const n = data.length;
   let pos = listOffset(unit, section, data, ref, unit.loclistsBase, where);
   const bad = (msg: string): never => {
     throw new BtfError("MALFORMED", `location list at ${pos}: ${msg}`, { offset: pos, section });
   };
-  if (!(pos >= 0 && pos < data.length)) bad(`offset outside ${section} (${data.length} bytes)`);
+  if (!(pos >= 0 && pos < n)) bad(`offset outside ${section} (${n} bytes)`);
   let base = unit.baseAddress;
-  const out: LocationEntry[] = [];
-  const addrx = (i: number) => unit.file.addrx(unit, i, where);
-  const expr = (countU16: boolean): Uint8Array => {
-    let n: number;
+  // One entry's expression: a u16 (DWARF 2-4, GNU) or ULEB128 (DWARF 5) length, then the bytes.
+  const expr = (countU16: boolean, start: bigint, end: bigint): void => {
+    let len: number;
     if (countU16) {
-      if (pos + 2 > data.length) bad("truncated expression length");
-      n = u16(data, pos, le);
+      if (pos + 2 > n) bad("truncated expression length");
+      len = u16(data, pos, le);
       pos += 2;
     } else {
-      n = uleb(data, pos);
+      len = uleb(data, pos);
       pos = leb.end;
     }
-    if (!(pos + n <= data.length)) bad("expression runs past the end of the section");
-    const e = data.subarray(pos, pos + n);
-    pos += n;
-    return e;
+    if (!(pos + len <= n)) bad("expression runs past the end of the section");
+    const at = pos;
+    pos += len;
+    sink.entry(data, at, pos, start, end);
   };
-  const addr = (): bigint => {
-    if (pos + as > data.length) bad("truncated address");
-    const v = uintBig(data, pos, as, le);
+  const addrx = (i: number): bigint => unit.file.addrx(unit, i, where);
+  // An address; `always`: read even when the sink wants none (DWARF 2-4 entries are told apart by value).
+  const addr = (always = false): bigint => {
+    if (pos + as > n) bad("truncated address");
+    const v = want || always ? uintBig(data, pos, as, le) : 0n;
     pos += as;
     return v;
   };
   const ul = (): number => {
     const v = uleb(data, pos);
     pos = leb.end;
-    if (pos > data.length) bad("truncated entry");
+    if (pos > n) bad("truncated entry");
     return v;
   };
+  // A ULEB128 operand of address arithmetic: exact as a bigint, or only checked.
   const ulBig = (): bigint => {
+    if (!want) {
+      // Skipped, ending where ulebBig ends (one past the section when it runs out).
+      let p = pos;
+      for (;;) {
+        const b = data[p++];
+        if (b === undefined || b < 0x80) break;
+      }
+      pos = p;
+      if (pos > n) bad("truncated entry");
+      return 0n;
+    }
     const v = ulebBig(data, pos);
     pos = leb.end;
-    if (pos > data.length) bad("truncated entry");
+    if (pos > n) bad("truncated entry");
     return v;
   };
-  for (let guard = 0; guard <= data.length; guard++) {
-    if (pos >= data.length) bad("no end-of-list entry before the end of the section");
+  for (let guard = 0; guard <= n; guard++) {
+    if (pos >= n) bad("no end-of-list entry before the end of the section");
     if (!v5 && unit.file.isSplit) {
       // GNU DebugFission (DWARF 4 .debug_loc.dwo).
       const code = data[pos++]!;
-      if (code === 0) return out;
+      if (code === 0) return;
       if (code === 1) base = addrx(ul());
       else if (code === 2) {
         const s = addrx(ul());
         const e = addrx(ul());
-        out.push({ start: s, end: e, expr: expr(true) });
+        expr(true, want ? s : 0n, want ? e : 0n);
       } else if (code === 3) {
         const s = addrx(ul());
-        if (pos + 4 > data.length) bad("truncated entry");
+        if (pos + 4 > n) bad("truncated entry");
         const len = u32(data, pos, le);
         pos += 4;
-        out.push({ start: s, end: s + BigInt(len), expr: expr(true) });
+        expr(true, want ? s : 0n, want ? s + BigInt(len) : 0n);
       } else bad(`unknown GNU location list entry kind ${code}`);
       continue;
     }
     if (!v5) {
+      // A base-address selection entry starts with the largest address; (0, 0) ends.
       const escape = as === 8 ? ALL_ONES : (1n << BigInt(as * 8)) - 1n;
-      const b = addr();
-      const e = addr();
+      const b = addr(true);
+      const e = addr(true);
       if (b === escape) {
         base = e;
         continue;
       }
-      if (b === 0n && e === 0n) return out;
-      out.push({ start: b + base, end: e + base, expr: expr(true) });
+      if (b === 0n && e === 0n) return;
+      expr(true, want ? b + base : 0n, want ? e + base : 0n);
       continue;
     }
     const code = data[pos++]!;
     switch (code) {
       case DW_LLE.end_of_list:
-        return out;
+        return;
       case DW_LLE.base_addressx:
         base = addrx(ul());
         break;
       case DW_LLE.startx_endx: {
         const s = addrx(ul());
         const e = addrx(ul());
-        out.push({ start: s, end: e, expr: expr(false) });
+        expr(false, want ? s : 0n, want ? e : 0n);
         break;
       }
       case DW_LLE.startx_length: {
         const s = addrx(ul());
-        const n = ulBig();
-        out.push({ start: s, end: s + n, expr: expr(false) });
+        const len = ulBig();
+        expr(false, want ? s : 0n, want ? s + len : 0n);
         break;
       }
       case DW_LLE.offset_pair: {
         const s = ulBig();
         const e = ulBig();
-        out.push({ start: s + base, end: e + base, expr: expr(false) });
+        expr(false, want ? s + base : 0n, want ? e + base : 0n);
         break;
       }
       case DW_LLE.default_location:
-        out.push({ start: 0n, end: ALL_ONES, expr: expr(false) });
+        expr(false, 0n, want ? ALL_ONES : 0n);
         break;
       case DW_LLE.base_address:
         base = addr();
@@ -171,13 +217,13 @@ export function readLocationList(unit: DwarfUnit, ref: { offset: number } | { in
       case DW_LLE.start_end: {
         const s = addr();
         const e = addr();
-        out.push({ start: s, end: e, expr: expr(false) });
+        expr(false, s, e);
         break;
       }
       case DW_LLE.start_length: {
         const s = addr();
-        const n = ulBig();
-        out.push({ start: s, end: s + n, expr: expr(false) });
+        const len = ulBig();
+        expr(false, s, want ? s + len : 0n);
         break;
       }
       case DW_LLE.GNU_view_pair:
@@ -189,7 +235,7 @@ export function readLocationList(unit: DwarfUnit, ref: { offset: number } | { in
         bad(`unknown entry kind ${code}`);
     }
   }
-  return bad("location list does not end");
+  bad("location list does not end");
 }
 
 /**

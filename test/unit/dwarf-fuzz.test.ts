@@ -14,7 +14,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ElfFile, readRelocations, setSection, SHT_REL, SHT_RELA } from "../../src/elf/index.js";
-import { DW_AT, DwarfFile, dwarfFromElf, type DwarfSectionName } from "../../src/dwarf/index.js";
+import { DW_AT, DwarfFile, dwarfFromElf, type DieCursor, type DwarfSectionName, type LocationEntry } from "../../src/dwarf/index.js";
 import { isBtfError } from "../../src/internal/errors.js";
 import { DWARF_FIXTURES, fixture } from "../fixtures/dwarf/helpers.js";
 
@@ -39,13 +39,39 @@ function exerciseDwarf(dwarf: DwarfFile): void {
     const c = u.cursor();
     while (c.next()) {
       c.attributes();
-      if (c.has(DW_AT.location)) c.locations(DW_AT.location);
+      if (c.has(DW_AT.location)) sameLocations(c);
       c.ranges();
       c.origin(DW_AT.name);
       if (c.depth === 1 && c.hasChildren && c.offset % 3 === 0) c.skipChildren();
     }
     void u.baseAddress;
   }
+}
+
+/**
+ * `visitLocations` (no addresses, the encoder's reading) sees the expressions
+ * `locations` returns, and fails where and as it fails.
+ */
+function sameLocations(c: DieCursor): void {
+  let want: LocationEntry[] | undefined;
+  let wantErr: unknown;
+  try {
+    want = c.locations(DW_AT.location);
+  } catch (e) {
+    wantErr = e;
+  }
+  const got: number[][] = [];
+  let present = false;
+  let gotErr: unknown;
+  try {
+    present = c.visitLocations(DW_AT.location, { addresses: false, entry: (d, s, e) => void got.push(Array.from(d.subarray(s, e))) });
+  } catch (e) {
+    gotErr = e;
+  }
+  assert.equal((gotErr as Error | undefined)?.message, (wantErr as Error | undefined)?.message, "the same failure");
+  if (wantErr) throw wantErr;
+  assert.equal(present, want !== undefined);
+  if (want) assert.deepEqual(got, want.map((l) => Array.from(l.expr)));
 }
 
 function exerciseElf(bytes: Uint8Array): void {

@@ -6,7 +6,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EM_AARCH64, EM_X86_64, ElfFile } from "../../src/elf/index.js";
-import { classifyParameter, decodeExpression, DW_AT, DW_OP, DW_TAG, parameterRegister, parameterRegisterCount, parameterRegisters, type LocationEntry } from "../../src/dwarf/index.js";
+import fc from "fast-check";
+import { classifyParameter, decodeExpression, DW_AT, DW_OP, DW_TAG, exprScan, parameterRegister, parameterRegisterCount, parameterRegisters, scanExpression, type ExprEncoding, type ExprOp, type LocationEntry } from "../../src/dwarf/index.js";
 import { fixture, openDwarf } from "../fixtures/dwarf/helpers.js";
 
 const enc = { addressSize: 8, offsetSize: 4 as const, version: 5, littleEndian: true };
@@ -33,6 +34,78 @@ test("parameterRegister() follows pahole 1.30's parameter__reg", () => {
     ["no locations", [], rdi, -1],
   ];
   for (const [what, locs, expected, want] of cases) assert.equal(parameterRegister(locs, expected, enc), want, what);
+});
+
+/** Bytes that are mostly DWARF operations and their operands, sometimes cut short. */
+const exprBytes = fc.array(
+  fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(REG(5), REG(4), DW_OP.stack_value, DW_OP.entry_value, DW_OP.GNU_entry_value, DW_OP.breg0 + 7, DW_OP.fbreg, DW_OP.piece, DW_OP.addr, DW_OP.const_type, DW_OP.implicit_value, DW_OP.call_ref, DW_OP.bregx, DW_OP.lit0) },
+    { weight: 2, arbitrary: fc.integer({ min: 0, max: 3 }) },
+    { weight: 1, arbitrary: fc.integer({ min: 0, max: 255 }) },
+  ),
+  { maxLength: 24 },
+);
+const encodings = fc.record({ addressSize: fc.constantFrom(4, 8), offsetSize: fc.constantFrom(4 as const, 8 as const), version: fc.integer({ min: 2, max: 5 }), littleEndian: fc.boolean() });
+
+function decoded(expr: Uint8Array, e: ExprEncoding): ExprOp[] | undefined {
+  try {
+    return decodeExpression(expr, e);
+  } catch {
+    return undefined;
+  }
+}
+
+test("scanExpression() counts what decodeExpression() decodes, and fails where it throws", () => {
+  fc.assert(
+    fc.property(exprBytes, encodings, fc.nat(4), fc.nat(4), (bytes, e, pre, post) => {
+      const expr = Uint8Array.from(bytes);
+      // Scanned in place inside a larger array: the bytes around must not be read.
+      const big = new Uint8Array(pre + expr.length + post).fill(0x80);
+      big.set(expr, pre);
+      const ops = decoded(expr, e);
+      const n = scanExpression(big, pre, pre + expr.length, e);
+      assert.equal(n, ops ? ops.length : -1);
+      if (ops && ops.length) {
+        assert.equal(exprScan.first, ops[0]!.op);
+        assert.equal(exprScan.last, ops[ops.length - 1]!.op);
+        const b = ops[0]!.block;
+        assert.deepEqual(Array.from(big.subarray(exprScan.blockStart, exprScan.blockEnd)), b ? Array.from(b) : []);
+      }
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+/** parameter__reg read directly off decodeExpression(): the reference for the scanning version. */
+function registerByDecoding(locs: LocationEntry[], expected: number, e: ExprEncoding): number {
+  let ret = -1;
+  for (let i = 0; i < locs.length; i++) {
+    const ops = decoded(locs[i]!.expr, e);
+    if (!ops) return ret;
+    const len = ops.length > 1 && ops[ops.length - 1]!.op === DW_OP.stack_value ? ops.length - 1 : ops.length;
+    if (len !== 1) continue;
+    const op = ops[0]!.op;
+    if (op >= DW_OP.reg0 && op <= DW_OP.reg31) {
+      if (i !== 0) continue;
+      ret = op;
+    } else if (op === DW_OP.entry_value || op === DW_OP.GNU_entry_value) {
+      const sub = decoded(ops[0]!.block!, e);
+      if (sub?.length !== 1) continue;
+      ret = sub[0]!.op;
+    } else continue;
+    if (ret === expected) return ret;
+  }
+  return ret;
+}
+
+test("parameterRegister() agrees with a reading by decodeExpression() on generated lists", () => {
+  fc.assert(
+    fc.property(fc.array(exprBytes, { maxLength: 5 }), encodings, fc.constantFrom(REG(5), REG(4), -1), (lists, e, expected) => {
+      const locs = lists.map((b) => loc(...b));
+      assert.equal(parameterRegister(locs, expected, e), registerByDecoding(locs, expected, e));
+    }),
+    { numRuns: 3000 },
+  );
 });
 
 test("parameter registers per machine as pahole 1.30 lists them", () => {
