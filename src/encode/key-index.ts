@@ -31,9 +31,10 @@ export class KeyIndex {
   }
 
   private static slot(key: number): number {
-    // Fold the high part of keys beyond 32 bits in, then a multiplicative hash.
+    // Fold the high part of keys beyond 32 bits in, then a multiplicative hash; 30 bits,
+    // so that the result is a small integer V8 never boxes (tables stay below 2^30 slots).
     const hi = (key / 4294967296) | 0;
-    return Math.imul((key | 0) ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> 0;
+    return Math.imul((key | 0) ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) & 0x3fffffff;
   }
 
   /** The value of `key`, or -1. */

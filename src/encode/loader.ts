@@ -120,6 +120,8 @@ const ATTR_BIT = (() => {
 })();
 /** Number of attributes in {@link ATTR_BIT}. */
 const NB = 19;
+/** Set in a computed mask (bit 29: masks stay small integers, which V8 never boxes). */
+const COMPUTED = 1 << 29;
 
 /** Name keys at or above this are indices into the loader's side table of JS strings. */
 const SIDE = 2 ** 41;
@@ -222,7 +224,7 @@ export class CuLoader {
 
   private c!: DieCursor;
   private valid = false;
-  /** Per abbreviation row of the unit's table: bit set of the attributes it has (ATTR_BIT), bit 31 = computed. */
+  /** Per abbreviation row of the unit's table: bit set of the attributes it has (ATTR_BIT), {@link COMPUTED} once computed. */
   private mask: Uint32Array = new Uint32Array(0);
   /** Per abbreviation row: index + 1 of its DW_AT_name attribute (0: none). */
   private nameAt: Uint32Array = new Uint32Array(0);
@@ -334,7 +336,7 @@ export class CuLoader {
 
   private computeMask(ix: number): number {
     const t = this.abbrevs;
-    let m = 0x80000000;
+    let m = COMPUTED;
     const idx = this.attrIdx;
     idx.fill(-1, ix * NB, ix * NB + NB);
     for (let k = t.attrStart[ix]!, e = t.attrStart[ix + 1]!; k < e; k++) {
@@ -346,8 +348,8 @@ export class CuLoader {
       }
       if (a === DW_AT.name && this.nameAt[ix] === 0) this.nameAt[ix] = k + 1;
     }
-    this.mask[ix] = m >>> 0;
-    return m >>> 0;
+    this.mask[ix] = m;
+    return m;
   }
 
   /**
