@@ -770,6 +770,7 @@ export class DieCursor {
     return true;
   }
 
+  /** Where the attribute {@link locationOf} last found starts (for error messages). */
   private lastLocate = 0;
 
   /** Where attribute `at`'s location description is: the expression itself, or a location list. */
