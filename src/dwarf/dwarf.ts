@@ -9,6 +9,7 @@
  * @module
  */
 import { BtfError } from "../internal/errors.js";
+import { OffsetIndex } from "../internal/offset-index.js";
 import { cstring } from "../elf/strtab.js";
 import { AbbrevTable, parseAbbrevTable } from "./abbrev.js";
 import { u16, u32, u64, u64Big, uintBig } from "./bytes.js";
@@ -63,11 +64,15 @@ export interface DwarfSource {
   stringsFrom?: DwarfFile;
 }
 
-/** Decoded strings of a file (shared by the windows of one file). */
+/**
+ * Decoded strings of a file (shared by the windows of one file): offset -> index into
+ * `strings`. Only some of a section's strings are ever decoded (an encoder decodes the
+ * names of functions and variables, not of types or members), so an index keyed by
+ * offset, not a table as long as the section.
+ */
 interface StringCache {
-  /** `strSlot[off]` is 1 + index into `strings` (0: not decoded yet). */
-  strSlot: Int32Array | undefined;
-  lineStrSlot: Int32Array | undefined;
+  str: OffsetIndex | undefined;
+  lineStr: OffsetIndex | undefined;
   strings: string[];
 }
 
@@ -304,7 +309,7 @@ export class DwarfFile {
     this.littleEndian = source.littleEndian;
     this.isSplit = source.split ?? false;
     this.skeleton = source.skeleton;
-    this.strCache = source.stringsFrom?.strCache ?? { strSlot: undefined, lineStrSlot: undefined, strings: [] };
+    this.strCache = source.stringsFrom?.strCache ?? { str: undefined, lineStr: undefined, strings: [] };
   }
 
   /** Bytes of a section, or undefined when the file has none. */
@@ -515,24 +520,25 @@ export class DwarfFile {
   /** The string at `off` of `.debug_str` (`DW_FORM_strp`, resolved `strx`). */
   str(off: number, where?: number): string {
     const sc = this.strCache;
-    let slots = sc.strSlot;
-    if (slots === undefined) slots = sc.strSlot = new Int32Array(this.sectionData(".debug_str")?.length ?? 0);
-    const k = off >= 0 && off < slots.length ? slots[off]! : -1;
-    if (k > 0) return sc.strings[k - 1]!;
-    const s = this.readStr(".debug_str", off, where);
-    if (k === 0) slots[off] = sc.strings.push(s);
-    return s;
+    return this.cachedStr(".debug_str", (sc.str ??= DwarfFile.stringIndex(this.sectionData(".debug_str"))), off, where);
   }
 
   /** The string at `off` of `.debug_line_str` (`DW_FORM_line_strp`). */
   lineStr(off: number, where?: number): string {
     const sc = this.strCache;
-    let slots = sc.lineStrSlot;
-    if (slots === undefined) slots = sc.lineStrSlot = new Int32Array(this.sectionData(".debug_line_str")?.length ?? 0);
-    const k = off >= 0 && off < slots.length ? slots[off]! : -1;
-    if (k > 0) return sc.strings[k - 1]!;
-    const s = this.readStr(".debug_line_str", off, where);
-    if (k === 0) slots[off] = sc.strings.push(s);
+    return this.cachedStr(".debug_line_str", (sc.lineStr ??= DwarfFile.stringIndex(this.sectionData(".debug_line_str"))), off, where);
+  }
+
+  /** An index for the decoded strings of `section` (about one in 64 bytes is a name decoded). */
+  private static stringIndex(section: Uint8Array | undefined): OffsetIndex {
+    return new OffsetIndex(Math.min(1 << 20, (section?.length ?? 0) >>> 6));
+  }
+
+  private cachedStr(name: DwarfSectionName, ix: OffsetIndex, off: number, where: number | undefined): string {
+    const k = ix.get(off);
+    if (k >= 0) return this.strCache.strings[k]!;
+    const s = this.readStr(name, off, where); // throws for an offset outside the section
+    ix.set(off, this.strCache.strings.push(s) - 1);
     return s;
   }
 

@@ -220,9 +220,9 @@ export function sectionOf(secs: readonly SectionInfo[], addr: bigint): number {
 export class ObjectSymbols {
   private readonly set = new Set<string>();
   constructor(syms: readonly ElfSymbol[]) {
-    for (const s of syms) if (s.type === STT_OBJECT) this.set.add(`${s.shndx}\0${s.name}`);
+    for (const s of syms) if (s.type === STT_OBJECT) this.set.add(`${s.shndx}:${s.name}`);
   }
-  /** The set's keys (to rebuild it elsewhere with {@link fromKeys}). */
+  /** The set's keys, `SHNDX:NAME` (to rebuild it elsewhere with {@link fromKeys}). */
   keys(): string[] {
     return [...this.set];
   }
@@ -232,7 +232,7 @@ export class ObjectSymbols {
     return o;
   }
   has(name: string, shndx: number): boolean {
-    return this.set.has(`${shndx}\0${name}`);
+    return this.set.has(`${shndx}:${name}`);
   }
 }
 

@@ -31,6 +31,9 @@ import type { EncodeFeatures } from "./features.js";
 import { KeyIndex } from "./key-index.js";
 
 /** Tag flags (`flags[t]`). */
+/** Entries of the first DIE slot table (units of up to 1 MB of DWARF; a kernel's biggest has 0.9 MB). */
+const SLOT_TABLE_MIN = 1 << 20;
+
 export const F_DECL = 1;
 export const F_EXTERNAL = 2;
 export const F_ARTIFICIAL = 4;
@@ -210,7 +213,7 @@ export class CuLoader {
   tags = new Int32List(1024);
   funcs = new Int32List(256);
 
-  /** DIE offset (relative to the unit) -> tag index + 1. */
+  /** DIE offset (relative to the unit) -> tag index + 1 (entries of DIEs met are cleared after each load). */
   private slot = new Int32Array(0);
   private unitBase = 0;
 
@@ -630,7 +633,10 @@ export class CuLoader {
     this.language = 0;
     this.unitBase = from;
     const size = to - from;
-    if (this.slot.length < size) this.slot = new Int32Array(Math.max(size, this.slot.length * 2));
+    // Made big enough for most units at once (4 MB, of which only the entries of the
+    // DIEs met are ever written, so resident): a table grown step by step leaves freed
+    // blocks that make glibc keep more memory (see `shareStrings` in src/io).
+    if (this.slot.length < size) this.slot = new Int32Array(Math.max(size, this.slot.length * 2, SLOT_TABLE_MIN));
     this.side.length = 0;
     this.sideIndex.clear();
     this.enterUnit(unit);

@@ -11,6 +11,7 @@
  */
 import { BtfError } from "../internal/errors.js";
 import { Uint32List } from "../internal/lists.js";
+import { OffsetIndex } from "../internal/offset-index.js";
 import { Btf, type Endian } from "../btf/btf.js";
 import { findStrBytes, setStringsDeduped, stringIndex } from "../btf/builder.js";
 import { Kind, kindOf, kflagOf, mkInfo, vlenOf, INT_SIGNED } from "../btf/kinds.js";
@@ -226,13 +227,13 @@ export class Assembler {
   private readonly annPool = new Uint32List(4096);
   private readonly byPrefix: Uint8Array;
   private readonly secinfo = new Map<number, number[]>();
-  /** `.debug_str` offset + 1 -> final string offset, for the names met so far. */
   /**
-   * Final string offset + 1 of each `.debug_str` offset met so far (0: not yet), a
-   * direct table: names are shared by thousands of CUs, each is hashed and looked up
-   * once.
+   * `.debug_str` offset -> final string offset, for the names met so far (a linked
+   * file's `.debug_str` holds each string once, and its names are shared by thousands
+   * of CUs: each is hashed and looked up once). Unused where one string can sit at
+   * several offsets (`sharedOffsets` false: a module's unmerged `.debug_str`).
    */
-  private strpMap: Int32Array | undefined;
+  private strpMap: OffsetIndex | undefined;
   private strOff = new Uint32Array(1024);
 
   private readonly opts: AssembleOptions;
@@ -338,20 +339,21 @@ export class Assembler {
     const sb = fr.strBytes;
     const hashes = fr.strHashes;
     const debugStr = this.strings.debugStr;
-    const map = (this.strpMap ??= new Int32Array(debugStr && this.strings.sharedOffsets !== false ? debugStr.length : 0));
+    // About one string in 24 bytes of a kernel's .debug_str; most of them are met.
+    const map = debugStr && this.strings.sharedOffsets !== false ? (this.strpMap ??= new OffsetIndex(debugStr.length / 24)) : undefined;
     for (let i = from; i < to; i++) {
       const key = keys[i]!;
       let off: number;
       if (key > 0) {
         const start = key - 1;
-        off = (map[start] ?? 0) - 1;
+        off = map ? map.get(start) : -1;
         if (off < 0) {
           const d = debugStr!;
           let h = 0;
           let e = start;
           for (let b = d[e]!; b !== 0 && e < d.length; b = d[++e]!) h = (Math.imul(h, 31) + b) | 0;
           off = e === start ? 0 : raw.addStrBytes(d, start, e, h >>> 0);
-          if (start < map.length) map[start] = off + 1;
+          if (map && start < d.length) map.set(start, off);
         }
       } else {
         const pos = this.curStrPos;

@@ -101,9 +101,11 @@ interface WorkerInit {
   littleEndian: boolean;
   machine: number;
   features: EncodeFeatures;
-  functions: { names: string[]; prefixlens: number[]; suffixCount: number };
+  /** The ELF function table: names and prefix lengths (see {@link shareStrings}). */
+  functions: { names: SharedStrings; prefixlens: Int32Array; suffixCount: number };
   sectionInfos: SectionInfo[];
-  objects: string[];
+  /** `ObjectSymbols` keys. */
+  objects: SharedStrings;
   /** .debug_info is read in windows from the file (absent from `sections`). */
   window?: InfoWindows;
 }
@@ -335,9 +337,12 @@ const WINDOW_BYTES = 8 * 1024 * 1024;
 function windowUnits(main: DwarfFile, fd: number, win: InfoWindows, start: number, end: number, count: number): readonly DwarfUnit[] {
   // One buffer per thread, reused from window to window: nothing decoded from a
   // window outlives its batch (fragments copy what they keep), and a fresh buffer
-  // per window would leave the process holding memory it freed.
+  // per window would leave the process holding memory it freed. It is made big
+  // enough for any window at once rather than grown: only the pages a window fills
+  // are resident, and a grown-out buffer, freed, would make glibc keep more memory
+  // (see `shareStrings`).
   const len = end - start;
-  if (windowBuffer.length < len) windowBuffer = new Uint8Array(Math.max(len, Math.min(2 * windowBuffer.length, WINDOW_BYTES * 2)));
+  if (windowBuffer.length < len) windowBuffer = new Uint8Array(Math.max(len, WINDOW_BYTES * 2));
   const data = windowBuffer.subarray(0, len);
   readFileRange(fd, win.fileOffset + start, len, data);
   const file = new DwarfFile({
@@ -379,9 +384,9 @@ async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, 
     littleEndian: ectx.littleEndian,
     machine: ectx.machine,
     features,
-    functions: { names: ectx.functions.entries.map((e) => e.name), prefixlens: ectx.functions.entries.map((e) => e.prefixlen), suffixCount: ectx.functions.suffixCount },
+    functions: { names: shareStrings(ectx.functions.entries.map((e) => e.name)), prefixlens: sharedInt32(ectx.functions.entries.map((e) => e.prefixlen)), suffixCount: ectx.functions.suffixCount },
     sectionInfos: ectx.sections,
-    objects: ectx.objects.keys(),
+    objects: shareStrings(ectx.objects.keys()),
   };
   lap("setup");
   const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
@@ -390,6 +395,64 @@ async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, 
   if (spawned.length < n) spawned.push(...spawnWorkers(n - spawned.length));
   await runWorkers(init, spawned.slice(0, n), units, asm, encodeHere, opts.onProgress, tm);
   return asm;
+}
+
+/**
+ * A list of strings in shared memory: UTF-8, each followed by a NUL (`count` of them
+ * in `bytes`).
+ *
+ * Why not let `postMessage` clone a `string[]`: the clone of a kernel's function table
+ * is one 2 MB message buffer, which the worker frees once it has read it. glibc's
+ * malloc takes a freed block of that size (a mapping of its own) as a hint to serve
+ * every smaller request from its heaps from then on, and to keep up to twice that
+ * much free memory in each of them: after that one free, the fragments, tables and
+ * compiler zones that come and go while the units are encoded stayed resident (peak
+ * RSS ~10-15 MB higher for vmlinux at `-j2`). Shared memory is not copied, so no such
+ * block is freed. See also `windowUnits` and `CuLoader`'s slot table.
+ */
+interface SharedStrings {
+  bytes: Uint8Array;
+  count: number;
+}
+
+/** `list` as {@link SharedStrings}. The strings must not contain NUL. */
+export function shareStrings(list: readonly string[]): SharedStrings {
+  let chars = 0;
+  for (const s of list) chars += s.length + 1;
+  const bytes = new Uint8Array(new SharedArrayBuffer(Math.max(1, 3 * chars)));
+  let at = 0;
+  const enc = new TextEncoder();
+  for (const s of list) {
+    at += enc.encodeInto(s, bytes.subarray(at)).written;
+    bytes[at++] = 0;
+  }
+  return { bytes: bytes.subarray(0, at), count: list.length };
+}
+
+/** The strings of {@link shareStrings}. */
+export function sharedStrings(sh: SharedStrings): string[] {
+  const out: string[] = [];
+  const dec = new TextDecoder();
+  const b = sh.bytes;
+  for (let start = 0; out.length < sh.count; ) {
+    let end = start;
+    let ascii = true;
+    while (end < b.length && b[end] !== 0) {
+      if (b[end]! >= 0x80) ascii = false;
+      end++;
+    }
+    // Names are ASCII: no decoder call (and no copy of a shared view) for them.
+    out.push(ascii && end - start <= 4096 ? String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]) : dec.decode(b.slice(start, end)));
+    start = end + 1;
+  }
+  return out;
+}
+
+/** `list` as an Int32Array in shared memory. */
+function sharedInt32(list: readonly number[]): Int32Array {
+  const a = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, list.length)));
+  a.set(list);
+  return a.subarray(0, list.length);
 }
 
 /** The DWARF sections as shared memory (views of the file buffer when possible). */
@@ -567,10 +630,10 @@ function workerMain(init: WorkerInit): void {
   const units = win ? [] : compileUnits(dwarf);
   const fd = win ? openOrThrow(win.path) : -1;
   const functions = new ElfFunctions(
-    init.functions.names.map((name, i) => ({ name, prefixlen: init.functions.prefixlens[i]! })),
+    sharedStrings(init.functions.names).map((name, i) => ({ name, prefixlen: init.functions.prefixlens[i]! })),
     init.functions.suffixCount,
   );
-  const ctx: UnitContext = { features: init.features, functions, sections: init.sectionInfos, objects: ObjectSymbols.fromKeys(init.objects) };
+  const ctx: UnitContext = { features: init.features, functions, sections: init.sectionInfos, objects: ObjectSymbols.fromKeys(sharedStrings(init.objects)) };
   const loader = new CuLoader({ machine: init.machine, littleEndian: init.littleEndian, features: init.features });
   parentPort!.on("message", (req: WorkRequest) => {
     let reply: WorkReply;
