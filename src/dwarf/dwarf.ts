@@ -9,7 +9,6 @@
  * @module
  */
 import { BtfError } from "../internal/errors.js";
-import { OffsetIndex } from "../internal/offset-index.js";
 import { cstring } from "../elf/strtab.js";
 import { AbbrevTable, parseAbbrevTable } from "./abbrev.js";
 import { u16, u32, u64, u64Big, uintBig } from "./bytes.js";
@@ -65,15 +64,14 @@ export interface DwarfSource {
 }
 
 /**
- * Decoded strings of a file (shared by the windows of one file): offset -> index into
- * `strings`. Only some of a section's strings are ever decoded (an encoder decodes the
- * names of functions and variables, not of types or members), so an index keyed by
- * offset, not a table as long as the section.
+ * Decoded strings of a file (shared by the windows of one file), by offset. Only some
+ * of a section's strings are ever decoded (an encoder decodes the names of functions
+ * and variables, not those of types or members): a map, not a table as long as the
+ * section.
  */
 interface StringCache {
-  str: OffsetIndex | undefined;
-  lineStr: OffsetIndex | undefined;
-  strings: string[];
+  str: Map<number, string>;
+  lineStr: Map<number, string>;
 }
 
 /** Marks a lazily read base as not read yet. */
@@ -309,7 +307,7 @@ export class DwarfFile {
     this.littleEndian = source.littleEndian;
     this.isSplit = source.split ?? false;
     this.skeleton = source.skeleton;
-    this.strCache = source.stringsFrom?.strCache ?? { str: undefined, lineStr: undefined, strings: [] };
+    this.strCache = source.stringsFrom?.strCache ?? { str: new Map(), lineStr: new Map() };
   }
 
   /** Bytes of a section, or undefined when the file has none. */
@@ -519,26 +517,17 @@ export class DwarfFile {
 
   /** The string at `off` of `.debug_str` (`DW_FORM_strp`, resolved `strx`). */
   str(off: number, where?: number): string {
-    const sc = this.strCache;
-    return this.cachedStr(".debug_str", (sc.str ??= DwarfFile.stringIndex(this.sectionData(".debug_str"))), off, where);
+    const cache = this.strCache.str;
+    let s = cache.get(off);
+    if (s === undefined) cache.set(off, (s = this.readStr(".debug_str", off, where)));
+    return s;
   }
 
   /** The string at `off` of `.debug_line_str` (`DW_FORM_line_strp`). */
   lineStr(off: number, where?: number): string {
-    const sc = this.strCache;
-    return this.cachedStr(".debug_line_str", (sc.lineStr ??= DwarfFile.stringIndex(this.sectionData(".debug_line_str"))), off, where);
-  }
-
-  /** An index for the decoded strings of `section` (about one in 64 bytes is a name decoded). */
-  private static stringIndex(section: Uint8Array | undefined): OffsetIndex {
-    return new OffsetIndex(Math.min(1 << 20, (section?.length ?? 0) >>> 6));
-  }
-
-  private cachedStr(name: DwarfSectionName, ix: OffsetIndex, off: number, where: number | undefined): string {
-    const k = ix.get(off);
-    if (k >= 0) return this.strCache.strings[k]!;
-    const s = this.readStr(name, off, where); // throws for an offset outside the section
-    ix.set(off, this.strCache.strings.push(s) - 1);
+    const cache = this.strCache.lineStr;
+    let s = cache.get(off);
+    if (s === undefined) cache.set(off, (s = this.readStr(".debug_line_str", off, where)));
     return s;
   }
 

@@ -2,8 +2,8 @@
  * {@link OffsetIndex}: a map from section offsets (integers in [0, 2^31 - 1)) to
  * non-negative integers, over one typed array. For tables keyed by a string section's
  * offsets, where only a fraction of the offsets are ever looked up: a direct table as
- * long as the section costs 4 bytes per byte of it (54 MB for a kernel's two threads
- * and its assembler), this costs 16-32 bytes per key present.
+ * long as the section costs 4 bytes per byte of it (14 MB for a kernel's
+ * `.debug_str`), this costs 16-32 bytes per key present (2 MB).
  * @module
  */
 
