@@ -8,7 +8,7 @@
 import { BtfError } from "../internal/errors.js";
 import type { ElfFile, ElfSection } from "../elf/elf.js";
 import { relocatableLayout } from "../elf/relocations.js";
-import type { ElfSymbol } from "../elf/symbols.js";
+import { SymbolTable, type ElfSymbol } from "../elf/symbols.js";
 import { bsearch, msort, strcmp, strncmp } from "./libc.js";
 
 const STT_OBJECT = 1;
@@ -56,15 +56,17 @@ export class ElfFunctions {
   }
 
   /** pahole `elf_functions__collect`: from the symbols of `.symtab`, in table order. */
-  static fromSymbols(syms: readonly ElfSymbol[]): ElfFunctions {
-    const entries: ElfFunction[] = [];
+  static fromSymbols(syms: readonly ElfSymbol[] | SymbolTable): ElfFunctions {
+    const names: string[] = [];
+    if (syms instanceof SymbolTable) {
+      for (let i = 0; i < syms.count; i++) if (syms.type(i) === STT_FUNC) names.push(syms.name(i));
+    } else for (const s of syms) if (s.type === STT_FUNC) names.push(s.name);
     let suffix = 0;
-    for (const s of syms) {
-      if (s.type !== STT_FUNC) continue;
-      const dot = s.name.indexOf(".");
+    const entries = names.map((name): ElfFunction => {
+      const dot = name.indexOf(".");
       if (dot >= 0) suffix++;
-      entries.push({ name: s.name, prefixlen: dot >= 0 ? dot : s.name.length });
-    }
+      return { name, prefixlen: dot >= 0 ? dot : name.length };
+    });
     msort(entries, functionsCmp);
     return new ElfFunctions(entries, suffix);
   }
@@ -118,7 +120,7 @@ export function symtabSection(elf: ElfFile): ElfSection | undefined {
  * @throws {BtfError} MALFORMED when a kfunc's entry lies outside `.BTF_ids` (pahole
  *   fails to create its encoder then).
  */
-export function collectKfuncs(elf: ElfFile, syms: readonly ElfSymbol[], funcs: ElfFunctions): void {
+export function collectKfuncs(elf: ElfFile, symbols: readonly ElfSymbol[] | SymbolTable, funcs: ElfFunctions): void {
   let symShndx = -1;
   let ids: ElfSection | undefined;
   for (const s of elf.sections) {
@@ -135,16 +137,19 @@ export function collectKfuncs(elf: ElfFile, syms: readonly ElfSymbol[], funcs: E
   const word = (off: number): number => (off >= 0 && off + 4 <= words * 4 ? dv.getUint32(off, le) : 0);
   const base = ids.addr;
   const idShndx = ids.index;
+  // The symbols of .BTF_ids (a kernel's 119 k symbols have a few thousand there).
+  const syms: ElfSymbol[] = [];
+  if (symbols instanceof SymbolTable) {
+    for (let i = 0; i < symbols.count; i++) if (symbols.rawShndx(i) === idShndx) syms.push(symbols.symbol(i));
+  } else for (const s of symbols) if (s.rawShndx === idShndx) syms.push(s);
   const ranges: [bigint, bigint][] = [];
   for (const s of syms) {
-    if (s.rawShndx !== idShndx) continue;
     if (!s.name.startsWith("__BTF_ID__set8__")) continue;
     const off = s.value - base;
     if (off < 0n || off >= BigInt(data.length)) continue; // "out of bounds"
     if (word(Number(off) + 4) & 1) ranges.push([s.value, s.value + BigInt(s.size)]);
   }
   for (const s of syms) {
-    if (s.rawShndx !== idShndx) continue;
     const fn = kfuncName(s.name);
     if (fn === undefined) continue;
     let flags: number | undefined;
@@ -219,8 +224,10 @@ export function sectionOf(secs: readonly SectionInfo[], addr: bigint): number {
  */
 export class ObjectSymbols {
   private readonly set = new Set<string>();
-  constructor(syms: readonly ElfSymbol[]) {
-    for (const s of syms) if (s.type === STT_OBJECT) this.set.add(`${s.shndx}:${s.name}`);
+  constructor(syms: readonly ElfSymbol[] | SymbolTable) {
+    if (syms instanceof SymbolTable) {
+      for (let i = 0; i < syms.count; i++) if (syms.type(i) === STT_OBJECT) this.set.add(`${syms.shndx(i)}:${syms.name(i)}`);
+    } else for (const s of syms) if (s.type === STT_OBJECT) this.set.add(`${s.shndx}:${s.name}`);
   }
   /** The set's keys, `SHNDX:NAME` (to rebuild it elsewhere with {@link fromKeys}). */
   keys(): string[] {

@@ -31,6 +31,7 @@ import { dwarfFromElf } from "../dwarf/elf-dwarf.js";
 import { DW_FORM } from "../dwarf/constants.js";
 import type { DwarfFile, DwarfUnit } from "../dwarf/dwarf.js";
 import { defaultFeatures, parseFeatures, type EncodeFeatures } from "./features.js";
+import { readSymbolTable } from "../elf/symbols.js";
 import { collectKfuncs, ElfFunctions, ObjectSymbols, sectionInfos, symtabSection, type SectionInfo } from "./elf-info.js";
 import { CuLoader } from "./loader.js";
 import { encodeUnit, type Fragment, type UnitContext } from "./unit.js";
@@ -80,7 +81,9 @@ export function resolveFeatures(f: EncodeFeatures | string | undefined): EncodeF
 export function elfContext(elf: ElfFile, features: EncodeFeatures): ElfContext {
   const symSec = symtabSection(elf);
   if (!symSec) throw new BtfError("NOT_FOUND", "no .symtab: pahole's encoder needs the symbol table");
-  const syms = elf.symbols(symSec);
+  // A relocatable file's symbol objects are parsed for its relocations anyway (and
+  // cached); a linked file's (a kernel's 119 k) are read as columns, without objects.
+  const syms = elf.type === 1 /* ET_REL */ ? elf.symbols(symSec) : readSymbolTable(elf, symSec);
   const functions = ElfFunctions.fromSymbols(syms);
   if (features.declTagKfuncs) collectKfuncs(elf, syms, functions);
   return {

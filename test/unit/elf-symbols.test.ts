@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ElfFile, rewriteElf, SHN_XINDEX, SHT_STRTAB, SHT_SYMTAB, SHT_SYMTAB_SHNDX, type ElfSymbol } from "../../src/elf/index.js";
+import { ElfFile, readSymbolTable, rewriteElf, SHN_XINDEX, SHT_STRTAB, SHT_SYMTAB, SHT_SYMTAB_SHNDX, type ElfSymbol } from "../../src/elf/index.js";
 import { fixture, fixtureNames, golden, parseReadelfSyms } from "../fixtures/dwarf/helpers.js";
 
 const TYPES = ["NOTYPE", "OBJECT", "FUNC", "SECTION", "FILE", "COMMON", "TLS"];
@@ -145,5 +145,45 @@ test("readelf agrees on a file with extended section numbering (when binutils is
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("SymbolTable: its columns are the symbols' fields", () => {
+  for (const name of fixtureNames()) {
+    const elf = new ElfFile(fixture(name));
+    const sec = elf.section(".symtab");
+    if (!sec) continue;
+    const t = readSymbolTable(elf, sec);
+    const syms = elf.symbols(sec);
+    assert.equal(t.count, syms.length, name);
+    for (let i = 0; i < t.count; i++) {
+      const s = syms[i]!;
+      const label = `${name} symbol ${i}`;
+      assert.deepEqual([t.name(i), t.value(i), t.size(i), t.type(i), t.bind(i), t.visibility(i), t.rawShndx(i), t.shndx(i)], [s.name, s.value, s.size, s.type, s.bind, s.visibility, s.rawShndx, s.shndx], label);
+    }
+  }
+});
+
+test("a symbol name outside its string table, or running off its end, is MALFORMED (both readers)", () => {
+  const name = fixtureNames().find((n) => new ElfFile(fixture(n)).section(".symtab"))!;
+  const base = new ElfFile(fixture(name));
+  const sym = base.section(".symtab")!;
+  const str = base.sections[sym.link]!;
+  const stride = sym.entsize || (base.is64 ? 24 : 16);
+  const le = base.littleEndian;
+  // Symbol 1's st_name past the end of the string table.
+  const past = fixture(name).slice();
+  new DataView(past.buffer, past.byteOffset).setUint32(sym.offset + stride, str.size + 5, le);
+  // The string table's last NUL replaced, symbol 1 named by its last string.
+  const open = fixture(name).slice();
+  const sdata = base.sectionData(str);
+  const lastStart = sdata.lastIndexOf(0, sdata.length - 2) + 1;
+  open[str.offset + str.size - 1] = 0x78;
+  new DataView(open.buffer, open.byteOffset).setUint32(sym.offset + stride, lastStart, le);
+  for (const bytes of [past, open]) {
+    const elf = new ElfFile(bytes);
+    const want = { code: "MALFORMED", message: /symbol 1 of \.symtab: name offset \d+ not in its string table/ };
+    assert.throws(() => readSymbolTable(elf, elf.section(".symtab")!), want);
+    assert.throws(() => elf.symbols(".symtab"), want);
   }
 });
