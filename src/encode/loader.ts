@@ -30,10 +30,10 @@ import { decodeExpression, exprEncoding, classifyParameter, parameterRegisterCou
 import type { EncodeFeatures } from "./features.js";
 import { KeyIndex } from "./key-index.js";
 
-/** Tag flags (`flags[t]`). */
 /** Entries of the first DIE slot table (units of up to 1 MB of DWARF; a kernel's biggest has 0.9 MB). */
 const SLOT_TABLE_MIN = 1 << 20;
 
+/** Tag flags (`flags[t]`). */
 export const F_DECL = 1;
 export const F_EXTERNAL = 2;
 export const F_ARTIFICIAL = 4;
