@@ -62,11 +62,11 @@ function parseSymbols(elf: ElfFile, sec: ElfSection): ElfSymbol[] {
 }
 
 /**
- * A symbol table's entries as columns of typed arrays, read and checked once; names
- * are decoded when asked for. For callers that look at a few fields of many symbols
- * (the encoder's function and variable tables): an {@link ElfSymbol} per entry costs a
- * kernel's 119 k symbols ~130 ms and ~18 MB of objects, which the garbage collector
- * then copies and promotes.
+ * A symbol table read in place: its entries checked once, then each field read from
+ * the section's bytes when asked for (no object per symbol, no copy). For callers that
+ * look at a few fields of many symbols (the encoder's function and variable tables): an
+ * {@link ElfSymbol} per entry costs a kernel's 119 k symbols ~130 ms and ~18 MB of
+ * objects, which the garbage collector then copies and promotes.
  *
  * @example
  * const t = readSymbolTable(elf, elf.section(".symtab")!);
@@ -75,16 +75,13 @@ function parseSymbols(elf: ElfFile, sec: ElfSection): ElfSymbol[] {
 export class SymbolTable {
   /** Number of entries (the null symbol 0 included). */
   readonly count: number;
+  private readonly data: Uint8Array;
+  private readonly dv: DataView;
   private readonly strs: Uint8Array;
-  private readonly nameOff: Uint32Array;
-  private readonly info: Uint8Array;
-  private readonly other: Uint8Array;
-  private readonly raw: Uint16Array;
-  private readonly real: Uint32Array;
-  /** Low and high 32 bits of each value. */
-  private readonly valueLo: Uint32Array;
-  private readonly valueHi: Uint32Array;
-  private readonly sizes: Float64Array;
+  private readonly xindex: DataView | undefined;
+  private readonly stride: number;
+  private readonly is64: boolean;
+  private readonly le: boolean;
 
   /** @internal Use {@link readSymbolTable}. */
   constructor(elf: ElfFile, sec: ElfSection) {
@@ -107,90 +104,70 @@ export class SymbolTable {
     }
     const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const le = elf.littleEndian;
-    const is64 = elf.is64;
     const n = Math.floor(data.length / stride);
-    this.count = n;
-    this.strs = strs;
-    this.nameOff = new Uint32Array(n);
-    this.info = new Uint8Array(n);
-    this.other = new Uint8Array(n);
-    this.raw = new Uint16Array(n);
-    this.real = new Uint32Array(n);
-    this.valueLo = new Uint32Array(n);
-    this.valueHi = new Uint32Array(n);
-    this.sizes = new Float64Array(n);
+    const shndxAt = elf.is64 ? 6 : 14;
     // With a NUL at the end of the string table, every name that starts in it ends in it.
     const terminated = strs.length > 0 && strs[strs.length - 1] === 0;
     for (let i = 0; i < n; i++) {
       const o = i * stride;
       const nameOff = dv.getUint32(o, le);
-      let shndx: number;
-      if (is64) {
-        this.info[i] = data[o + 4]!;
-        this.other[i] = data[o + 5]!;
-        shndx = dv.getUint16(o + 6, le);
-        this.valueLo[i] = dv.getUint32(o + (le ? 8 : 12), le);
-        this.valueHi[i] = dv.getUint32(o + (le ? 12 : 8), le);
-        this.sizes[i] = dv.getUint32(o + (le ? 20 : 16), le) * 4294967296 + dv.getUint32(o + (le ? 16 : 20), le);
-      } else {
-        this.valueLo[i] = dv.getUint32(o + 4, le);
-        this.sizes[i] = dv.getUint32(o + 8, le);
-        this.info[i] = data[o + 12]!;
-        this.other[i] = data[o + 13]!;
-        shndx = dv.getUint16(o + 14, le);
-      }
       if (nameOff !== 0 && (nameOff >= strs.length || (!terminated && strs.indexOf(0, nameOff) < 0)))
         throw new BtfError("MALFORMED", `symbol ${i} of ${sec.name}: name offset ${nameOff} not in its string table`, { offset: sec.offset + o });
-      this.nameOff[i] = nameOff;
-      let real = shndx;
-      if (shndx === SHN_XINDEX) {
-        if (!xindex || (i + 1) * 4 > xindex.byteLength)
-          throw new BtfError("MALFORMED", `symbol ${i} of ${sec.name}: SHN_XINDEX without an SHT_SYMTAB_SHNDX entry`, { offset: sec.offset + o });
-        real = xindex.getUint32(i * 4, le);
-      }
-      this.raw[i] = shndx;
-      this.real[i] = real;
+      if (dv.getUint16(o + shndxAt, le) === SHN_XINDEX && (!xindex || (i + 1) * 4 > xindex.byteLength))
+        throw new BtfError("MALFORMED", `symbol ${i} of ${sec.name}: SHN_XINDEX without an SHT_SYMTAB_SHNDX entry`, { offset: sec.offset + o });
     }
+    this.count = n;
+    this.data = data;
+    this.dv = dv;
+    this.strs = strs;
+    this.xindex = xindex;
+    this.stride = stride;
+    this.is64 = elf.is64;
+    this.le = le;
   }
 
   /** Symbol `i`'s name ("" for none). */
   name(i: number): string {
-    const off = this.nameOff[i]!;
+    const off = this.dv.getUint32(i * this.stride, this.le);
     return off === 0 ? "" : cstring(this.strs, off)!;
   }
   /** `ELF_ST_TYPE`: STT_* */
   type(i: number): number {
-    return this.info[i]! & 0xf;
+    return this.data[i * this.stride + (this.is64 ? 4 : 12)]! & 0xf;
   }
   /** `ELF_ST_BIND`: STB_* */
   bind(i: number): number {
-    return this.info[i]! >>> 4;
+    return this.data[i * this.stride + (this.is64 ? 4 : 12)]! >>> 4;
   }
   /** `ELF_ST_VISIBILITY`: STV_* */
   visibility(i: number): number {
-    return this.other[i]! & 3;
+    return this.data[i * this.stride + (this.is64 ? 5 : 13)]! & 3;
   }
   /** The raw `st_shndx` (see {@link ElfSymbol.rawShndx}). */
   rawShndx(i: number): number {
-    return this.raw[i]!;
+    return this.dv.getUint16(i * this.stride + (this.is64 ? 6 : 14), this.le);
   }
   /** The section index (see {@link ElfSymbol.shndx}). */
   shndx(i: number): number {
-    return this.real[i]!;
+    const raw = this.rawShndx(i);
+    return raw === SHN_XINDEX ? this.xindex!.getUint32(i * 4, this.le) : raw;
   }
   /** `st_value`. */
   value(i: number): bigint {
-    const hi = this.valueHi[i]!;
-    return hi === 0 ? BigInt(this.valueLo[i]!) : (BigInt(hi) << 32n) | BigInt(this.valueLo[i]!);
+    const o = i * this.stride;
+    return this.is64 ? this.dv.getBigUint64(o + 8, this.le) : BigInt(this.dv.getUint32(o + 4, this.le));
   }
-  /** `st_size`. */
+  /** `st_size` (as a number: sizes beyond 2^53 are rounded). */
   size(i: number): number {
-    return this.sizes[i]!;
+    const o = i * this.stride;
+    const le = this.le;
+    return this.is64 ? this.dv.getUint32(o + (le ? 20 : 16), le) * 4294967296 + this.dv.getUint32(o + (le ? 16 : 20), le) : this.dv.getUint32(o + 8, le);
   }
   /** Entry `i` as an {@link ElfSymbol}. */
   symbol(i: number): ElfSymbol {
-    const info = this.info[i]!;
-    return { index: i, name: this.name(i), value: this.value(i), size: this.sizes[i]!, type: info & 0xf, bind: info >>> 4, visibility: this.other[i]! & 3, rawShndx: this.raw[i]!, shndx: this.real[i]! };
+    const info = this.data[i * this.stride + (this.is64 ? 4 : 12)]!;
+    const rawShndx = this.rawShndx(i);
+    return { index: i, name: this.name(i), value: this.value(i), size: this.size(i), type: info & 0xf, bind: info >>> 4, visibility: this.visibility(i), rawShndx, shndx: this.shndx(i) };
   }
 }
 

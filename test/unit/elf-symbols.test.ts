@@ -148,7 +148,7 @@ test("readelf agrees on a file with extended section numbering (when binutils is
   }
 });
 
-test("SymbolTable: its columns are the symbols' fields", () => {
+test("SymbolTable: its accessors read the same fields as the symbols", () => {
   for (const name of fixtureNames()) {
     const elf = new ElfFile(fixture(name));
     const sec = elf.section(".symtab");

@@ -169,7 +169,11 @@ export class PipelinedDedup {
 
   /** @param reserveTypes about how many types will come (sizes the state up front). */
   constructor(reserveTypes = 0) {
-    this.d = new DedupState(new Btf({}), true, reserveTypes);
+    // The struct pass's table holds the canonical structs while the units come (a
+    // kernel's 3.4 M types have ~95 k canonical ones in all, most of them reference
+    // types filed by the last passes): room for one in 64 types keeps it small (its
+    // slots are all written when made, so all resident) until those passes grow it.
+    this.d = new DedupState(new Btf({}), true, reserveTypes, Math.max(1024, reserveTypes >>> 6));
     this.structTable = this.d.table;
   }
 

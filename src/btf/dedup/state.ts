@@ -120,8 +120,10 @@ export class DedupState {
   /**
    * @param reserveTypes room for this many own types in `meta` (a pipelined run's
    *   estimate, see {@link extend}); more are made room for as needed.
+   * @param tableCapacity canonical types the table has room for before it grows
+   *   (default: one in 16 of the types).
    */
-  constructor(btf: Btf, inPlace = false, reserveTypes = 0) {
+  constructor(btf: Btf, inPlace = false, reserveTypes = 0, tableCapacity?: number) {
     this.btf = btf;
     this.startId = btf.startId;
     this.typeCount = btf.typeCount;
@@ -162,7 +164,7 @@ export class DedupState {
     this.meta = meta;
     this.initOwn(this.startId, this.typeCount, btf.typeOffs);
     this.hypotList = new Uint32Array(256);
-    this.table = new DedupTable(Math.max(1024, Math.max(btf.nrTypes, reserveTypes) >>> 4));
+    this.table = new DedupTable(tableCapacity ?? Math.max(1024, Math.max(btf.nrTypes, reserveTypes) >>> 4));
   }
 
   /**
