@@ -23,6 +23,7 @@
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { detachEarly } from "./detach.js";
+import { sharedStrings, shareStrings, type SharedStrings } from "./shared-strings.js";
 import { BtfError, isBtfError, type BtfErrorCode } from "../internal/errors.js";
 import type { Btf } from "../btf/btf.js";
 import { ElfFile, type ElfSection } from "../elf/elf.js";
@@ -395,57 +396,6 @@ async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, 
   if (spawned.length < n) spawned.push(...spawnWorkers(n - spawned.length));
   await runWorkers(init, spawned.slice(0, n), units, asm, encodeHere, opts.onProgress, tm);
   return asm;
-}
-
-/**
- * A list of strings in shared memory: UTF-8, each followed by a NUL (`count` of them
- * in `bytes`).
- *
- * Why not let `postMessage` clone a `string[]`: the clone of a kernel's function table
- * is one 2 MB message buffer, which the worker frees once it has read it. glibc's
- * malloc takes a freed block of that size (a mapping of its own) as a hint to serve
- * every smaller request from its heaps from then on, and to keep up to twice that
- * much free memory in each of them: after that one free, the fragments, tables and
- * compiler zones that come and go while the units are encoded stayed resident (peak
- * RSS ~10-15 MB higher for vmlinux at `-j2`). Shared memory is not copied, so no such
- * block is freed. See also `windowUnits` and `CuLoader`'s slot table.
- */
-interface SharedStrings {
-  bytes: Uint8Array;
-  count: number;
-}
-
-/** `list` as {@link SharedStrings}. The strings must not contain NUL. */
-export function shareStrings(list: readonly string[]): SharedStrings {
-  let chars = 0;
-  for (const s of list) chars += s.length + 1;
-  const bytes = new Uint8Array(new SharedArrayBuffer(Math.max(1, 3 * chars)));
-  let at = 0;
-  const enc = new TextEncoder();
-  for (const s of list) {
-    at += enc.encodeInto(s, bytes.subarray(at)).written;
-    bytes[at++] = 0;
-  }
-  return { bytes: bytes.subarray(0, at), count: list.length };
-}
-
-/** The strings of {@link shareStrings}. */
-export function sharedStrings(sh: SharedStrings): string[] {
-  const out: string[] = [];
-  const dec = new TextDecoder();
-  const b = sh.bytes;
-  for (let start = 0; out.length < sh.count; ) {
-    let end = start;
-    let ascii = true;
-    while (end < b.length && b[end] !== 0) {
-      if (b[end]! >= 0x80) ascii = false;
-      end++;
-    }
-    // Names are ASCII: no decoder call (and no copy of a shared view) for them.
-    out.push(ascii && end - start <= 4096 ? String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]) : dec.decode(b.slice(start, end)));
-    start = end + 1;
-  }
-  return out;
 }
 
 /** `list` as an Int32Array in shared memory. */

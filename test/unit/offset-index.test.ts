@@ -1,12 +1,12 @@
 /**
  * OffsetIndex (src/internal/offset-index.ts): section offset -> value, against a Map;
- * and the shared string lists the encoder hands its workers (src/io/encode-workers.ts).
+ * and the shared string lists the encoder hands its workers (src/io/shared-strings.ts).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { OffsetIndex } from "../../src/internal/offset-index.js";
-import { sharedStrings, shareStrings } from "../../src/io/encode-workers.js";
+import { sharedStrings, shareStrings } from "../../src/io/shared-strings.js";
 
 test("OffsetIndex: agrees with a Map through sets, replacements, gets and growth", () => {
   const offset = fc.oneof(fc.nat({ max: 64 }), fc.nat({ max: 2 ** 31 - 2 }));
