@@ -2,6 +2,7 @@
  * Lists of strings handed to worker threads in shared memory (see {@link SharedStrings}).
  * @module
  */
+import { cstring } from "../elf/strtab.js";
 
 /**
  * A list of strings in shared memory: UTF-8, each followed by a NUL (`count` of them
@@ -38,18 +39,7 @@ export function shareStrings(list: readonly string[]): SharedStrings {
 /** The strings of {@link shareStrings}. */
 export function sharedStrings(sh: SharedStrings): string[] {
   const out: string[] = [];
-  const dec = new TextDecoder();
   const b = sh.bytes;
-  for (let start = 0; out.length < sh.count; ) {
-    let end = start;
-    let ascii = true;
-    while (end < b.length && b[end] !== 0) {
-      if (b[end]! >= 0x80) ascii = false;
-      end++;
-    }
-    // Names are ASCII: no decoder call (and no copy of a shared view) for them.
-    out.push(ascii && end - start <= 4096 ? String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]) : dec.decode(b.slice(start, end)));
-    start = end + 1;
-  }
+  for (let start = 0; out.length < sh.count; start = b.indexOf(0, start) + 1) out.push(cstring(b, start) ?? "");
   return out;
 }
