@@ -207,7 +207,11 @@ export interface AssembleOptions {
    * Deduplicate as the units come (no base only): each fragment's types go through
    * dedup's first passes when appended (see ../btf/dedup/pipeline.ts); finish the
    * dedup with `pipeline.finish(asm.finish())`. For the multi-threaded encoder, where
-   * that work overlaps with the other threads' encoding.
+   * that work overlaps with the other threads' encoding. The records no later pass
+   * reads (copies of structs) are dropped as they are deduplicated
+   * ({@link PipelinedDedup.release}): the BTF from {@link finish} is then only for the
+   * pipeline's `finish`, and when its `canFinish` says no (never seen on a real
+   * kernel), the units must be assembled again without `pipelineDedup`.
    */
   pipelineDedup?: boolean;
 }
@@ -242,6 +246,7 @@ export class Assembler {
   readonly pipeline: PipelinedDedup | undefined;
   /** Milliseconds spent in it so far. */
   pipelineMs = 0;
+  releaseMs = 0;
 
   constructor(opts: AssembleOptions) {
     // The string sections are held apart, to be dropped by finish().
@@ -313,6 +318,9 @@ export class Assembler {
     if (p) {
       const t = performance.now();
       p.advance(raw.types, raw.typeOffs, raw.nrTypes);
+      const tr = performance.now();
+      raw.nWords = p.release(raw.types, raw.typeOffs);
+      this.releaseMs += performance.now() - tr;
       this.pipelineMs += performance.now() - t;
     }
   }

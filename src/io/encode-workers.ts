@@ -62,6 +62,13 @@ export interface EncodeFileOptions extends EncodeOptions {
    */
   reuse?: ReusableBuffer;
   /**
+   * Deduplicate while the units come, on the thread that appends them (when there
+   * are worker threads and no base): most of dedup then overlaps with encoding, and
+   * the copies of structs are dropped as they are found. Default true; false
+   * deduplicates the whole BTF at the end. The output is the same.
+   */
+  pipelineDedup?: boolean;
+  /**
    * When given, receives milliseconds per phase: `read`, `setup`, `units` (wall time
    * until every CU is appended), `append` (main-thread time appending), `workers`
    * (summed worker busy time), `finish` (saved functions, DATASECs), `dedup`; and
@@ -145,13 +152,26 @@ export async function encodeFile(path: string, opts: EncodeFileOptions = {}): Pr
   };
   // The file's bytes and DWARF are referenced only inside assemble(): they can be
   // freed before dedup, which needs memory of its own.
-  const asm = await assemble(path, opts, features, jobs, lap);
+  let asm = await assemble(path, opts, features, jobs, lap);
   lap("units");
-  if (tm && asm.pipeline) tm.pipeline = asm.pipelineMs;
-  const pre = finishBtf(asm, { ...opts, dedup: false });
+  if (tm && asm.pipeline) {
+    tm.pipeline = asm.pipelineMs;
+    tm["pipeline.released"] = (4 * asm.pipeline.stats.releasedWords) / 1e6;
+    tm["pipeline.release"] = asm.releaseMs;
+  }
+  let pre = finishBtf(asm, { ...opts, dedup: false });
   lap("finish");
   if (opts.dedup === false || (!opts.base && pre.nrTypes === 0)) return pre;
-  const out = asm.pipeline ? asm.pipeline.finish(pre) : finishDedup(pre);
+  if (asm.pipeline && !asm.pipeline.canFinish(pre)) {
+    // The pipeline dropped records that dedup, starting over, would need: the whole
+    // BTF again, deduplicated at the end.
+    asm = await assemble(path, { ...opts, pipelineDedup: false }, features, jobs, lap);
+    pre = finishBtf(asm, { ...opts, dedup: false });
+    lap("again");
+  }
+  const passes: Record<string, number> | undefined = tm ? {} : undefined;
+  const out = asm.pipeline ? asm.pipeline.finish(pre, passes) : finishDedup(pre);
+  if (tm && passes) for (const [k, v] of Object.entries(passes)) tm["dedup." + k] = v;
   lap("dedup");
   return out;
 }
@@ -363,7 +383,7 @@ async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, 
   // LTO (one merged CU, on one thread as in pahole) and small inputs: this thread.
   const here = ld.merged || jobs === 1 || units.length < 2 || infoBytes < (opts.parallelMin ?? PARALLEL_MIN);
   // With other threads encoding, this one deduplicates each unit as it appends it.
-  const pipelineDedup = !here && opts.dedup !== false;
+  const pipelineDedup = !here && opts.dedup !== false && opts.pipelineDedup !== false;
   const asm = new Assembler({ base: opts.base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: infoBytes, strings: ld.strings, pipelineDedup });
   if (here) {
     lap("setup");

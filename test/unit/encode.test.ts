@@ -98,8 +98,13 @@ test("encode: the same bytes for every number of worker threads", async () => {
   for (const name of ["funcs-gcc-O2-dw5", "funcs-clang-O0-dw4"]) {
     const one = writeBtf(await encodeFile(objPath(name), { jobs: 1 }));
     // parallelMin 0: use worker threads even for these small objects.
-    const three = writeBtf(await encodeFile(objPath(name), { jobs: 3, parallelMin: 0 }));
+    const tm: Record<string, number> = {};
+    const three = writeBtf(await encodeFile(objPath(name), { jobs: 3, parallelMin: 0, timings: tm }));
     assertSameBtf(three, one, `${name} -j3 vs -j1`);
+    // Deduplicated as the units came, a copy of a struct dropped on the way (the
+    // same bytes as deduplicating the whole BTF at the end).
+    assert.ok(tm["pipeline.released"]! > 0, `${name}: records dropped by the pipelined dedup`);
+    assertSameBtf(writeBtf(await encodeFile(objPath(name), { jobs: 3, parallelMin: 0, pipelineDedup: false })), one, `${name} -j3 without pipelined dedup`);
     assertSameBtf(one, golden(`${name}.btf`), name);
     const pre = writeBtf(await encodeFile(objPath(name), { jobs: 2, dedup: false, parallelMin: 0 }));
     if (existsSync(join(GOLD, `${name}.in.btf`))) assertSameBtf(pre, golden(`${name}.in.btf`), `${name} -j2 pre-dedup`);

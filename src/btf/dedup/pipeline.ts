@@ -34,6 +34,13 @@
  *    wrong, the whole BTF is deduplicated again from the start (the first passes write
  *    only dedup's own state, never the records).
  *
+ * Memory: after each unit's passes, {@link PipelinedDedup.release} can drop the records
+ * that no later pass reads, mostly the unit's copies of structs (41 of the 6.1 vmlinux's
+ * 131 MB of pre-dedup records), so the BTF being built holds little more than what
+ * dedup keeps, plus what later comparisons may still walk. A run that dropped records
+ * cannot start over (2. above): the caller is told so, and must deduplicate a BTF with
+ * all its records.
+ *
  * Requirements: no base (split BTF is not pipelined), string offsets already final and
  * unique (the writer API's guarantee: the string pass is skipped), and each unit's
  * types referring only to earlier types and to types of their own unit — true of
@@ -46,7 +53,8 @@ import { shallowEqualStruct } from "./hash.js";
 import { dedup, deepGraphError, dedupLastPasses, dedupPrimTypes, dedupStructTypes, installTypes, passTimer, resolveFwds, type StructMatchCheck } from "./index.js";
 import { DedupState } from "./state.js";
 import { DedupTable } from "./table.js";
-import { M } from "./consts.js";
+import { K, M } from "./consts.js";
+import { recordWords } from "../kinds.js";
 
 /**
  * libbpf's hash map growths while its first `n` entries are added (capacity 4, then
@@ -163,9 +171,23 @@ export class PipelinedDedup {
   private readonly structTable: DedupTable;
   private readonly check = new LaterMatches();
   private done = 1;
+  /** First type of the last {@link advance}. */
+  private from = 1;
   private failed: unknown;
-  /** Structs matched with another candidate equivalent too, and whether the run had to start over (for tests). */
-  readonly stats = { ambiguous: 0, restarted: false };
+  /** Records were dropped by {@link release}: dedup can no longer start over on the BTF. */
+  private dropped = false;
+  /** A dropped record may yet be read (a unit's types referred to another unit's). */
+  private unsafe = false;
+  /** Where the last {@link release} left the records' end (-1: not called yet). */
+  private end = -1;
+  /** Scratch of {@link release}: marks over the range, and a stack. */
+  private marks = new Uint8Array(0);
+  private walk = new Uint32Array(1024);
+  /**
+   * Structs matched with another candidate equivalent too, whether the run had to
+   * start over, and the records dropped by {@link release} (for tests and timings).
+   */
+  readonly stats = { ambiguous: 0, restarted: false, released: 0, releasedWords: 0 };
 
   /** @param reserveTypes about how many types will come (sizes the state up front). */
   constructor(reserveTypes = 0) {
@@ -197,7 +219,182 @@ export class PipelinedDedup {
       this.failed = deepGraphError(e);
       throw this.failed;
     }
+    this.from = this.done;
     this.done = d.typeCount;
+  }
+
+  /**
+   * Drop the records that no later pass reads among the types of the last
+   * {@link advance}, and move the others down over them: `types` and `typeOffs` are
+   * the BTF's storage as given to that advance (no change since). Returns where the
+   * range's records now end: the BTF being built goes on from there.
+   *
+   * Why: most of a kernel's pre-dedup BTF is copies of the same structs, one per
+   * compilation unit (77 of the 6.1 vmlinux's 131 MB of records are STRUCTs, 0.7 MB of
+   * them canonical). Once the struct pass has mapped a copy to its canonical type, only
+   * one reader is left for its record: the canonical side of a later comparison
+   * ({@link isEquiv} reads each canonical-side type's own record, copy or not, as
+   * libbpf's `btf_dedup_is_equiv` does), which starts at a canonical STRUCT/UNION and
+   * follows type ids within that type's unit. So the records dropped are the copied
+   * STRUCT/UNIONs that no canonical STRUCT/UNION of their unit reaches, nor the unit's
+   * last type (pahole's encoder refers to it from the next unit, for a member of
+   * unknown type). Should a later unit's types lead to a dropped record after all, the
+   * run is marked unsafe ({@link canFinish}). The rest of dedup reads canonical records, reference types,
+   * FWDs and the canonical map only. A dropped type's offset becomes its canonical
+   * type's: its kind and name stay readable, as the encoder's function matching reads
+   * them. The records are then gone for good: should the end find libbpf's candidate
+   * order disagreeing (module comment, 2), {@link finish} cannot start over, and
+   * {@link canFinish} tells the caller to deduplicate a complete BTF instead.
+   */
+  release(types: Uint32Array, typeOffs: Uint32Array): number {
+    const d = this.d;
+    const from = this.from;
+    const to = this.done;
+    if (this.failed !== undefined) throw this.failed;
+    if (d.w !== types) throw new BtfError("ARGUMENT", "dedup: release takes the storage given to the last advance");
+    const meta = d.meta;
+    if (to === from) {
+      // Nothing new: where the last release left the records, or (none yet) the end of the last record.
+      if (this.end < 0) this.end = from > 1 ? meta[4 * (from - 1) + M.OFF]! + recordWords(meta[4 * (from - 1) + M.INFO]!) : 0;
+      return this.end;
+    }
+    const w = types;
+    const n = to - from;
+    let marks = this.marks;
+    if (marks.length < n) marks = this.marks = new Uint8Array(Math.max(n, 2 * marks.length));
+    else marks.fill(0, 0, n);
+    // 1. What the canonical side of a later comparison can reach: the closure over
+    //    type ids of the range's canonical STRUCT/UNIONs, and of its last type (see
+    //    above). Ids before the range are followed too (units are not meant to refer
+    //    to each other, but may): none may lead to a dropped record.
+    let st = this.walk;
+    let outside: Set<number> | undefined;
+    for (let root = from; root < to; root++) {
+      const rk = (meta[4 * root + M.INFO]! >>> 24) & 0x1f;
+      if (((rk !== K.STRUCT && rk !== K.UNION) || meta[4 * root + M.MAP] !== root || marks[root - from]) && root !== to - 1) continue;
+      marks[root - from] = 1;
+      st[0] = root;
+      let sp = 1;
+      while (sp > 0) {
+        const id = st[--sp]!;
+        const o = meta[4 * id + M.OFF]!;
+        const info = meta[4 * id + M.INFO]!;
+        const kind = (info >>> 24) & 0x1f;
+        let f: number;
+        let end: number;
+        let step: number;
+        switch (kind) {
+          case K.STRUCT:
+          case K.UNION:
+            f = o + 4;
+            step = 3;
+            end = f + 3 * (info & 0xffff);
+            break;
+          case K.FUNC_PROTO:
+            f = o + 2;
+            step = 2;
+            end = o + 4 + 2 * (info & 0xffff);
+            break;
+          case K.ARRAY:
+            f = o + 3;
+            step = 1;
+            end = o + 5;
+            break;
+          case K.PTR:
+          case K.TYPEDEF:
+          case K.VOLATILE:
+          case K.CONST:
+          case K.RESTRICT:
+          case K.FUNC:
+          case K.VAR:
+          case K.DECL_TAG:
+          case K.TYPE_TAG:
+            f = o + 2;
+            step = 1;
+            end = o + 3;
+            break;
+          default:
+            continue;
+        }
+        for (; f < end; f += step) {
+          const c = w[f]!;
+          if (c >= from && c < to) {
+            if (marks[c - from]) continue;
+            marks[c - from] = 1;
+          } else {
+            if (c === 0 || c >= to || outside?.has(c)) continue;
+            if (this.isDropped(c)) {
+              this.unsafe = true;
+              continue;
+            }
+            (outside ??= new Set()).add(c);
+          }
+          if (sp === st.length) {
+            const g = new Uint32Array(2 * st.length);
+            g.set(st);
+            st = this.walk = g;
+          }
+          st[sp++] = c;
+        }
+      }
+    }
+    // 2. Keep the reachable, canonical and other records, in order, moved down in runs
+    //    (the records between two dropped ones: one copy each); drop the others.
+    let dst = typeOffs[from - 1]!; // where the pending run goes
+    let src = dst; // the pending run: [src, runEnd)
+    let runEnd = dst;
+    for (let id = from, m = 4 * from; id < to; id++, m += 4) {
+      const o = meta[m + M.OFF]!;
+      const info = meta[m + M.INFO]!;
+      const kind = (info >>> 24) & 0x1f;
+      if ((kind === K.STRUCT || kind === K.UNION) && !marks[id - from]) {
+        const c = d.resolve(id);
+        if (c < id && ((meta[4 * c + M.INFO]! >>> 24) & 0x1f) === kind) {
+          // (c's record has its final offset: c < id)
+          meta[m + M.OFF] = meta[4 * c + M.OFF]!;
+          typeOffs[id - 1] = meta[4 * c + M.OFF]!;
+          this.dropped = true;
+          this.stats.released++;
+          this.stats.releasedWords += recordWords(info);
+          continue;
+        }
+      }
+      if (o !== runEnd) {
+        if (dst !== src) w.copyWithin(dst, src, runEnd);
+        dst += runEnd - src;
+        src = runEnd = o;
+      }
+      const at = dst + (o - src);
+      if (at !== o) {
+        meta[m + M.OFF] = at;
+        typeOffs[id - 1] = at;
+      }
+      runEnd = o + recordWords(info);
+    }
+    if (dst !== src) w.copyWithin(dst, src, runEnd);
+    return (this.end = dst + (runEnd - src));
+  }
+
+  /** Was `id`'s record dropped by {@link release}? (Its offset is then its canonical type's.) */
+  private isDropped(id: number): boolean {
+    const meta = this.d.meta;
+    const k = (meta[4 * id + M.INFO]! >>> 24) & 0x1f;
+    if (k !== K.STRUCT && k !== K.UNION) return false;
+    const c = this.d.resolve(id);
+    return c !== id && meta[4 * c + M.OFF] === meta[4 * id + M.OFF];
+  }
+
+  /**
+   * Can {@link finish} complete on `btf` (the whole BTF, as finish takes it)? Always,
+   * unless {@link release} dropped records and the run must start over (module
+   * comment, 2; none of a whole 6.1 kernel's structs needs it) or a dropped record
+   * could have been read: then deduplicate a BTF with all its records instead (for the
+   * encoder: encode again without releasing). Runs the first passes on the last types.
+   */
+  canFinish(btf: Btf): boolean {
+    if (btf.base) throw new BtfError("ARGUMENT", "dedup: a pipelined dedup takes no base");
+    this.advance(btf.types, btf.typeOffs, btf.nrTypes);
+    return !this.dropped || (!this.unsafe && this.check.agrees(this.d, this.primTable.size));
   }
 
   /**
@@ -206,8 +403,7 @@ export class PipelinedDedup {
    * `dedup(btf, { inPlace: true, stringsDeduped: true })`. Returns `btf`.
    */
   finish(btf: Btf, timings?: Record<string, number>): Btf {
-    if (btf.base) throw new BtfError("ARGUMENT", "dedup: a pipelined dedup takes no base");
-    this.advance(btf.types, btf.typeOffs, btf.nrTypes);
+    if (!this.canFinish(btf)) throw new BtfError("ARGUMENT", "dedup: the pipelined dedup must start over, but records it needs were released (see canFinish)");
     const d = this.d;
     this.stats.ambiguous = this.check.found.length;
     if (!this.check.agrees(d, this.primTable.size)) {
