@@ -150,6 +150,8 @@ test("pipelined dedup: release drops the copies of structs that no canonical str
   assert.equal(btf.typeOffs[7 - 1], btf.typeOffs[2 - 1]);
   assert.equal(btf.typeOffs[5 - 1], btf.typeOffs[3 - 1]! + 4);
   assert.deepEqual(ends, [10, 20, 36]);
+  assert.equal(p.release(btf.types, btf.typeOffs), 36, "a second call for the same types changes nothing");
+  assert.equal(p.stats.released, 2);
   assert.equal(btf.typeOffs[8 - 1], 30);
   assert.ok(p.canFinish(btf));
   assert.deepEqual(writeBtf(p.finish(btf)), whole(input));

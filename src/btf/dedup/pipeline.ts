@@ -178,8 +178,9 @@ export class PipelinedDedup {
   private dropped = false;
   /** A dropped record may yet be read (a unit's types referred to another unit's). */
   private unsafe = false;
-  /** Where the last {@link release} left the records' end (-1: not called yet). */
+  /** Where the last {@link release} left the records' end (-1: not called yet), and the end of its range. */
   private end = -1;
+  private releasedTo = 0;
   /** Scratch of {@link release}: marks over the range, and a stack. */
   private marks = new Uint8Array(0);
   private walk = new Uint32Array(1024);
@@ -253,11 +254,12 @@ export class PipelinedDedup {
     if (this.failed !== undefined) throw this.failed;
     if (d.w !== types) throw new BtfError("ARGUMENT", "dedup: release takes the storage given to the last advance");
     const meta = d.meta;
-    if (to === from) {
+    if (to === from || this.releasedTo === to) {
       // Nothing new: where the last release left the records, or (none yet) the end of the last record.
-      if (this.end < 0) this.end = from > 1 ? meta[4 * (from - 1) + M.OFF]! + recordWords(meta[4 * (from - 1) + M.INFO]!) : 0;
+      if (this.end < 0) this.end = to > 1 ? meta[4 * (to - 1) + M.OFF]! + recordWords(meta[4 * (to - 1) + M.INFO]!) : 0;
       return this.end;
     }
+    this.releasedTo = to;
     const w = types;
     const n = to - from;
     let marks = this.marks;
