@@ -443,14 +443,21 @@ function shareSections(dwarf: DwarfFile, windowed: boolean): WorkerInit["section
   return out;
 }
 
-/** Batches of consecutive units of about `target` bytes of `.debug_info` each. */
-function batches(units: readonly DwarfUnit[], target: number): [number, number][] {
+/**
+ * Batches of consecutive units of about `target` bytes of `.debug_info` each; with
+ * `tail`, the units after the first `tail` bytes in batches of a quarter of that (so
+ * that the threads finish close together).
+ */
+function batches(units: readonly DwarfUnit[], target: number, tail = Infinity): [number, number][] {
   const out: [number, number][] = [];
   let start = 0;
   let acc = 0;
+  let seen = 0;
   for (let i = 0; i < units.length; i++) {
-    acc += units[i]!.end - units[i]!.sectionOffset;
-    if (acc >= target || i === units.length - 1) {
+    const size = units[i]!.end - units[i]!.sectionOffset;
+    acc += size;
+    seen += size;
+    if (acc >= (seen > tail ? Math.max(64 * 1024, target >>> 2) : target) || i === units.length - 1) {
       out.push([start, i + 1]);
       start = i + 1;
       acc = 0;
@@ -475,8 +482,10 @@ function runWorkers(
 ): Promise<void> {
   const jobs = pool.length + 1;
   const total = units.reduce((s, u) => s + (u.end - u.sectionOffset), 0);
-  // Enough batches to keep every thread busy to the end, not so many that messages dominate.
-  const plan = batches(units, Math.max(64 * 1024, Math.min(2 * 1024 * 1024, Math.floor(total / (jobs * 16)))));
+  // Enough batches to keep every thread busy to the end, not so many that messages
+  // dominate; the last tenth in smaller ones, so that no thread is left with a big
+  // batch while the others have nothing to do.
+  const plan = batches(units, Math.max(64 * 1024, Math.min(2 * 1024 * 1024, Math.floor(total / (jobs * 16)))), 0.9 * total);
   // Each worker keeps a second batch queued so it never waits for this thread (busy
   // with a batch of its own) to hand out the next one.
   const inflightMax = 3 * jobs + 2;
