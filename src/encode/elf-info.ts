@@ -9,7 +9,7 @@ import { BtfError } from "../internal/errors.js";
 import type { ElfFile, ElfSection } from "../elf/elf.js";
 import { relocatableLayout } from "../elf/relocations.js";
 import { SymbolTable, type ElfSymbol } from "../elf/symbols.js";
-import { bsearch, msort, strcmp, strncmp } from "./libc.js";
+import { bsearch, strcmp, strncmp } from "./libc.js";
 
 const STT_OBJECT = 1;
 const STT_FUNC = 2;
@@ -33,6 +33,52 @@ export interface ElfFunction {
 function functionsCmp(a: ElfFunction, b: ElfFunction): number {
   if (a.prefixlen && a.prefixlen === b.prefixlen) return strncmp(a.name, b.name, b.prefixlen);
   return strcmp(a.name, b.name);
+}
+
+/**
+ * Sort `order` (indexes into `names` and `prefixlens`) as `msort` with pahole's
+ * `functions_cmp` on (name, prefix length) sorts the entries: the same merges, so the
+ * same permutation (which matters: the comparator is not a total order). The
+ * comparison is written into the merge loop; `msort` calls its comparator through a
+ * call site shared by all its callers, where V8 can inline none of them (0.1-0.2 s
+ * for each of a kernel's two sorts of function names).
+ */
+export function sortByFunctionName(order: Int32Array, names: readonly string[], prefixlens: Int32Array): Int32Array {
+  if (order.length > 1) sortNames(order, 0, order.length, names, prefixlens, new Int32Array(order.length));
+  return order;
+}
+
+function sortNames(a: Int32Array, start: number, n: number, names: readonly string[], pl: Int32Array, tmp: Int32Array): void {
+  if (n <= 1) return;
+  let n1 = n >>> 1;
+  let n2 = n - n1;
+  sortNames(a, start, n1, names, pl, tmp);
+  sortNames(a, start + n1, n2, names, pl, tmp);
+  let i = start;
+  let j = start + n1;
+  let k = 0;
+  while (n1 > 0 && n2 > 0) {
+    const x = a[i]!;
+    const y = a[j]!;
+    const py = pl[y]!;
+    const px = pl[x]!;
+    // functions_cmp(x, y) <= 0
+    if (px && px === py ? strncmp(names[x]!, names[y]!, py) <= 0 : names[x]! <= names[y]!) {
+      tmp[k++] = x;
+      i++;
+      n1--;
+    } else {
+      tmp[k++] = y;
+      j++;
+      n2--;
+    }
+  }
+  while (n1 > 0) {
+    tmp[k++] = a[i++]!;
+    n1--;
+  }
+  // The rest of the right run is already in place.
+  for (let x = 0; x < k; x++) a[start + x] = tmp[x]!;
 }
 
 /**
@@ -62,13 +108,17 @@ export class ElfFunctions {
       for (let i = 0; i < syms.count; i++) if (syms.type(i) === STT_FUNC) names.push(syms.name(i));
     } else for (const s of syms) if (s.type === STT_FUNC) names.push(s.name);
     let suffix = 0;
-    const entries = names.map((name): ElfFunction => {
+    const prefixlens = new Int32Array(names.length);
+    const order = new Int32Array(names.length);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
       const dot = name.indexOf(".");
       if (dot >= 0) suffix++;
-      return { name, prefixlen: dot >= 0 ? dot : name.length };
-    });
-    msort(entries, functionsCmp);
-    return new ElfFunctions(entries, suffix);
+      prefixlens[i] = dot >= 0 ? dot : name.length;
+      order[i] = i;
+    }
+    sortByFunctionName(order, names, prefixlens);
+    return new ElfFunctions(Array.from(order, (i): ElfFunction => ({ name: names[i]!, prefixlen: prefixlens[i]! })), suffix);
   }
 
   private readonly exactCache = new Map<string, number>();
@@ -99,6 +149,24 @@ export class ElfFunctions {
   /** pahole `saved_functions_cmp` on two entries. */
   compare(a: number, b: number): number {
     return functionsCmp(this.entries[a]!, this.entries[b]!);
+  }
+
+  /**
+   * `items` sorted as `msort(items, (a, b) => this.compare(entry(a), entry(b)))` would
+   * sort them (pahole's qsort of its saved functions), faster.
+   */
+  sortByEntry<T>(items: readonly T[], entry: (item: T) => number): T[] {
+    const names: string[] = new Array<string>(items.length);
+    const prefixlens = new Int32Array(items.length);
+    const order = new Int32Array(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const e = this.entries[entry(items[i]!)]!;
+      names[i] = e.name;
+      prefixlens[i] = e.prefixlen;
+      order[i] = i;
+    }
+    sortByFunctionName(order, names, prefixlens);
+    return Array.from(order, (i) => items[i]!);
   }
 
   /** pahole `saved_functions_combine`'s name test: 0 when both are "the same" function. */

@@ -462,9 +462,8 @@ export class Assembler {
   /** pahole `btf_encoder__add_saved_funcs`. */
   private addSavedFuncs(): void {
     const funcs = this.opts.functions;
-    const all = this.saved;
-    if (all.length === 0) return;
-    msort(all, (a, b) => funcs.compare(a.entry, b.entry));
+    if (this.saved.length === 0) return;
+    const all = funcs.sortByEntry(this.saved, (s) => s.entry);
     const skipInconsistent = this.opts.features.consistentFunc;
     for (let i = 0, j: number; i < all.length; i = j) {
       const s = all[i]!;

@@ -12,7 +12,10 @@ import { tmpdir } from "node:os";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { BtfError, ElfFile, dumpRaw, parseBtf, PipelinedDedup, writeBtf } from "../../src/index.js";
+import fc from "fast-check";
 import { encodeBtf, parseFeatures, defaultFeatures, ElfFunctions, msort, bsearch, compileUnits, mergesUnits } from "../../src/encode/index.js";
+import { sortByFunctionName } from "../../src/encode/elf-info.js";
+import { strcmp, strncmp } from "../../src/encode/libc.js";
 import { dwarfFromElf } from "../../src/dwarf/elf-dwarf.js";
 import { encodeFile } from "../../src/io/encode-workers.js";
 import { FIXTURES } from "../helpers/paths.js";
@@ -241,6 +244,29 @@ test("msort: glibc's stable top-down merge sort", () => {
   assert.deepEqual(a.filter((x) => x.v === 5).map((x) => x.i), [0, 4, 8]);
   assert.equal(bsearch(6, a, (k, x) => k - x.v), 8);
   assert.equal(bsearch(7, a, (k, x) => k - x.v), -1);
+});
+
+test("sortByFunctionName: msort's permutation under pahole's functions_cmp (not a total order)", () => {
+  // pahole's functions_cmp, restated: the prefix up to the first '.' when both prefixes
+  // are as long, else the whole names.
+  const cmp = (a: { name: string; prefixlen: number }, b: { name: string; prefixlen: number }): number =>
+    a.prefixlen && a.prefixlen === b.prefixlen ? strncmp(a.name, b.name, b.prefixlen) : strcmp(a.name, b.name);
+  // Few letters, dots and dashes: many names equal by prefix, and intransitive triples
+  // ("ab" = "ab.x", "ab" < "ab-", "ab.x" > "ab-").
+  const name = fc.stringMatching(/^[ab][ab.-]{0,4}$/);
+  fc.assert(
+    fc.property(fc.array(name, { maxLength: 60 }), (names) => {
+      const entries = names.map((n, i) => ({ name: n, prefixlen: n.indexOf(".") >= 0 ? n.indexOf(".") : n.length, i }));
+      const want = msort(entries.slice(), cmp).map((e) => e.i);
+      const got = sortByFunctionName(Int32Array.from(names, (_, i) => i), names, Int32Array.from(entries, (e) => e.prefixlen));
+      assert.deepEqual(Array.from(got), want);
+      // And the saved functions' sort, by entry.
+      const f = new ElfFunctions(entries, 0);
+      const items = names.map((_, i) => ({ entry: (i * 7) % names.length, i }));
+      assert.deepEqual(f.sortByEntry(items, (x) => x.entry), msort(items.slice(), (a, b) => f.compare(a.entry, b.entry)));
+    }),
+    { numRuns: 300 },
+  );
 });
 
 test("ELF function table: pahole's prefix order can hide an exact name from bsearch", () => {
