@@ -8,7 +8,21 @@ import { Kind, kindOf, vlenOf } from "./kinds.js";
 
 /** Call `cb(i)` for every word `w[i]` of the record at `o` that holds a type id. */
 export function forEachTypeRef(w: Uint32Array, o: number, cb: (wordIndex: number) => void): void {
+  if (!typeRefSpan(w, o, SPAN)) return;
+  // (read before the calls: a callback may visit another record)
+  for (let f = SPAN[0]!, end = SPAN[1]!, step = SPAN[2]!; f < end; f += step) cb(f);
+}
+
+const SPAN = new Int32Array(3);
+
+/**
+ * The type-id words of the record at `o`, for loops that cannot afford a callback: they
+ * are `w[f]` for `f = span[0]; f < span[1]; f += span[2]` (the same words as
+ * {@link forEachTypeRef}, in the same order). Returns false for kinds without any.
+ */
+export function typeRefSpan(w: Uint32Array, o: number, span: Int32Array): boolean {
   const info = w[o + 1]!;
+  const n = vlenOf(info);
   switch (kindOf(info)) {
     case Kind.FWD: // its `type` word is 0, but libbpf visits it as an id all the same
     case Kind.PTR:
@@ -20,31 +34,33 @@ export function forEachTypeRef(w: Uint32Array, o: number, cb: (wordIndex: number
     case Kind.VAR:
     case Kind.DECL_TAG:
     case Kind.TYPE_TAG:
-      cb(o + 2);
-      return;
+      span[0] = o + 2;
+      span[1] = o + 3;
+      span[2] = 1;
+      return true;
     case Kind.ARRAY:
-      cb(o + 3);
-      cb(o + 4);
-      return;
+      span[0] = o + 3;
+      span[1] = o + 5;
+      span[2] = 1;
+      return true;
     case Kind.STRUCT:
-    case Kind.UNION: {
-      const n = vlenOf(info);
-      for (let i = 0, m = o + 4; i < n; i++, m += 3) cb(m);
-      return;
-    }
-    case Kind.FUNC_PROTO: {
-      cb(o + 2);
-      const n = vlenOf(info);
-      for (let i = 0, p = o + 4; i < n; i++, p += 2) cb(p);
-      return;
-    }
-    case Kind.DATASEC: {
-      const n = vlenOf(info);
-      for (let i = 0, s = o + 3; i < n; i++, s += 3) cb(s);
-      return;
-    }
+    case Kind.UNION:
+      span[0] = o + 4;
+      span[1] = o + 4 + 3 * n;
+      span[2] = 3;
+      return true;
+    case Kind.FUNC_PROTO: // the return type, then each parameter's
+      span[0] = o + 2;
+      span[1] = o + 4 + 2 * n;
+      span[2] = 2;
+      return true;
+    case Kind.DATASEC:
+      span[0] = o + 3;
+      span[1] = o + 3 + 3 * n;
+      span[2] = 3;
+      return true;
     default:
-      return;
+      return false;
   }
 }
 

@@ -176,6 +176,18 @@ test("pipelined dedup: a unit that reaches a dropped record of an earlier unit m
   assert.deepEqual(releasing(input, [2, 5], stats), whole(input));
   // And without release, the pipeline finishes as ever.
   assert.deepEqual(pipelined(input, [2, 5, 6]), whole(input));
+  // The reference need not come from a canonical struct: unit 3 here has only a copy
+  // of a pointer to unit 2's dropped s, and an int.
+  const input2 = assemble(
+    [
+      R.int(1, 4), R.struct(2, 4, [[4, 1, 0]]),
+      R.int(1, 4), R.struct(2, 4, [[4, 3, 0]]), R.ptr(3),
+      R.ptr(4), R.int(1, 4),
+    ],
+    "\0int\0s\0t\0x",
+  );
+  assert.equal(releasing(input2, [2, 5, 7], stats), undefined);
+  assert.deepEqual(releasing(input2, [2, 7], stats), whole(input2), "unit 2 and 3 as one: nothing refers back");
 });
 
 test("pipelined dedup with release gives dedup's bytes on generated multi-unit BTF, or says it cannot", () => {

@@ -68,6 +68,7 @@ import { BtfError } from "../../internal/errors.js";
 import type { Btf } from "../btf.js";
 import { adoptTypes, findStrBytes, ownsTypes, setStringsDeduped, stringsDeduped, touch } from "../builder.js";
 import { Kind, recordWords } from "../kinds.js";
+import { typeRefSpan } from "../field-iter.js";
 import { StringSet, strHash } from "../strings.js";
 import { isEquiv, mergeHypot } from "./equiv.js";
 import {
@@ -672,39 +673,9 @@ export function remapTypes(d: DedupState, c: Compacted): void {
     if (n < 0) d.fail(`reference to type [${old}] has no deduplicated type`, id);
     w[k] = n;
   };
+  const span = new Int32Array(3);
   for (let i = 0; i < c.offs.length; i++) {
-    const o = c.offs[i]!;
-    const id = d.startId + i;
-    const info = w[o + 1]!;
-    const vlen = vlenOf(info);
-    switch (kindOf(info)) {
-      case K.FWD:
-      case K.PTR:
-      case K.TYPEDEF:
-      case K.VOLATILE:
-      case K.CONST:
-      case K.RESTRICT:
-      case K.FUNC:
-      case K.VAR:
-      case K.DECL_TAG:
-      case K.TYPE_TAG:
-        remap(o + 2, id);
-        break;
-      case K.ARRAY:
-        remap(o + 3, id);
-        remap(o + 4, id);
-        break;
-      case K.STRUCT:
-      case K.UNION:
-        for (let j = 0, m = o + 4; j < vlen; j++, m += 3) remap(m, id);
-        break;
-      case K.FUNC_PROTO:
-        remap(o + 2, id);
-        for (let j = 0, p = o + 4; j < vlen; j++, p += 2) remap(p, id);
-        break;
-      case K.DATASEC:
-        for (let j = 0, s = o + 3; j < vlen; j++, s += 3) remap(s, id);
-        break;
-    }
+    if (!typeRefSpan(w, c.offs[i]!, span)) continue;
+    for (let f = span[0]!, end = span[1]!, step = span[2]!; f < end; f += step) remap(f, d.startId + i);
   }
 }

@@ -55,6 +55,7 @@ import { DedupState } from "./state.js";
 import { DedupTable } from "./table.js";
 import { K, M } from "./consts.js";
 import { recordWords } from "../kinds.js";
+import { typeRefSpan } from "../field-iter.js";
 
 /**
  * libbpf's hash map growths while its first `n` entries are added (capacity 4, then
@@ -70,6 +71,9 @@ export function libbpfGrowths(n: number): number {
     g++;
   }
 }
+
+/** Scratch of {@link typeRefSpan}: first word, end, step. */
+const SPAN = new Int32Array(3);
 
 /** A struct with several equivalent canonical candidates (see the module comment, 2). */
 interface Ambiguous {
@@ -184,6 +188,7 @@ export class PipelinedDedup {
   /** Scratch of {@link release}: marks over the range, and a stack. */
   private marks = new Uint8Array(0);
   private walk = new Uint32Array(1024);
+  private readonly outside = new Set<number>();
   /**
    * Structs matched with another candidate equivalent too, whether the run had to
    * start over, and the records dropped by {@link release} (for tests and timings).
@@ -269,74 +274,25 @@ export class PipelinedDedup {
     //    type ids of the range's canonical STRUCT/UNIONs, and of its last type (see
     //    above). Ids before the range are followed too (units are not meant to refer
     //    to each other, but may): none may lead to a dropped record.
-    let st = this.walk;
-    let outside: Set<number> | undefined;
+    const outside = this.outside;
+    outside.clear();
     for (let root = from; root < to; root++) {
       const rk = (meta[4 * root + M.INFO]! >>> 24) & 0x1f;
       if (((rk !== K.STRUCT && rk !== K.UNION) || meta[4 * root + M.MAP] !== root || marks[root - from]) && root !== to - 1) continue;
       marks[root - from] = 1;
-      st[0] = root;
-      let sp = 1;
-      while (sp > 0) {
-        const id = st[--sp]!;
-        const o = meta[4 * id + M.OFF]!;
-        const info = meta[4 * id + M.INFO]!;
-        const kind = (info >>> 24) & 0x1f;
-        let f: number;
-        let end: number;
-        let step: number;
-        switch (kind) {
-          case K.STRUCT:
-          case K.UNION:
-            f = o + 4;
-            step = 3;
-            end = f + 3 * (info & 0xffff);
-            break;
-          case K.FUNC_PROTO:
-            f = o + 2;
-            step = 2;
-            end = o + 4 + 2 * (info & 0xffff);
-            break;
-          case K.ARRAY:
-            f = o + 3;
-            step = 1;
-            end = o + 5;
-            break;
-          case K.PTR:
-          case K.TYPEDEF:
-          case K.VOLATILE:
-          case K.CONST:
-          case K.RESTRICT:
-          case K.FUNC:
-          case K.VAR:
-          case K.DECL_TAG:
-          case K.TYPE_TAG:
-            f = o + 2;
-            step = 1;
-            end = o + 3;
-            break;
-          default:
-            continue;
-        }
-        for (; f < end; f += step) {
-          const c = w[f]!;
-          if (c >= from && c < to) {
-            if (marks[c - from]) continue;
-            marks[c - from] = 1;
-          } else {
-            if (c === 0 || c >= to || outside?.has(c)) continue;
-            if (this.isDropped(c)) {
-              this.unsafe = true;
-              continue;
-            }
-            (outside ??= new Set()).add(c);
-          }
-          if (sp === st.length) {
-            const g = new Uint32Array(2 * st.length);
-            g.set(st);
-            st = this.walk = g;
-          }
-          st[sp++] = c;
+      this.closure(root, from, to, marks);
+    }
+    // 1b. The range's own comparisons (made already) read the records of what its
+    //     other types refer to before the range: none of those may have been dropped.
+    for (let id = from; id < to; id++) {
+      if (marks[id - from] || !typeRefSpan(w, meta[4 * id + M.OFF]!, SPAN)) continue;
+      for (let f = SPAN[0]!, end = SPAN[1]!, step = SPAN[2]!; f < end; f += step) {
+        const c = w[f]!;
+        if (c === 0 || c >= from || outside.has(c)) continue;
+        if (this.isDropped(c)) this.unsafe = true;
+        else {
+          outside.add(c);
+          this.closure(c, from, to, marks);
         }
       }
     }
@@ -375,6 +331,44 @@ export class PipelinedDedup {
     }
     if (dst !== src) w.copyWithin(dst, src, runEnd);
     return (this.end = dst + (runEnd - src));
+  }
+
+  /**
+   * Mark what `start` (marked, or in `outside`) reaches over type ids: types of the
+   * range [from, to) in `marks`, earlier ones in `outside`, flagging the run unsafe
+   * where that is a dropped record.
+   */
+  private closure(start: number, from: number, to: number, marks: Uint8Array): void {
+    const w = this.d.w;
+    const meta = this.d.meta;
+    const outside = this.outside;
+    let st = this.walk;
+    st[0] = start;
+    let sp = 1;
+    while (sp > 0) {
+      const id = st[--sp]!;
+      if (!typeRefSpan(w, meta[4 * id + M.OFF]!, SPAN)) continue;
+      for (let f = SPAN[0]!, end = SPAN[1]!, step = SPAN[2]!; f < end; f += step) {
+        const c = w[f]!;
+        if (c >= from && c < to) {
+          if (marks[c - from]) continue;
+          marks[c - from] = 1;
+        } else {
+          if (c === 0 || c >= to || outside.has(c)) continue;
+          if (this.isDropped(c)) {
+            this.unsafe = true;
+            continue;
+          }
+          outside.add(c);
+        }
+        if (sp === st.length) {
+          const g = new Uint32Array(2 * st.length);
+          g.set(st);
+          st = this.walk = g;
+        }
+        st[sp++] = c;
+      }
+    }
   }
 
   /** Was `id`'s record dropped by {@link release}? (Its offset is then its canonical type's.) */
