@@ -246,6 +246,7 @@ export class Assembler {
   readonly pipeline: PipelinedDedup | undefined;
   /** Milliseconds spent in it so far. */
   pipelineMs = 0;
+  /** Of which dropping records ({@link PipelinedDedup.release}). */
   releaseMs = 0;
 
   constructor(opts: AssembleOptions) {

@@ -73,7 +73,10 @@ export interface EncodeFileOptions extends EncodeOptions {
    * until every CU is appended), `append` (main-thread time appending), `workers`
    * (summed worker busy time), `finish` (saved functions, DATASECs), `dedup`; and
    * at the end of each phase the process's resident memory (`rss.PHASE`) and V8
-   * heap (`heap.PHASE`), in MB.
+   * heap (`heap.PHASE`), in MB. With the pipelined dedup also `pipeline` (its
+   * milliseconds within `append`), `pipeline.release` (of which dropping records),
+   * `pipeline.released` (MB of records dropped), `dedup.PASS` for its last passes,
+   * and `again` if the units had to be encoded again.
    */
   timings?: Record<string, number>;
 }
