@@ -14,6 +14,9 @@ import { DedupTable } from "../../src/btf/dedup/table.js";
 /** A parsed copy: the pipeline deduplicates in place, over the parsed bytes. */
 const parse = (bytes: Uint8Array): Btf => parseBtf(bytes.slice(), { validate: false });
 
+/** A fresh `PipelinedDedup["stats"]`, for the helpers below to fill in. */
+const noStats = (): PipelinedDedup["stats"] => ({ ambiguous: 0, restarted: false, released: 0, releasedWords: 0 });
+
 /** dedup of the whole BTF (its strings are unique, as the pipeline requires). */
 const whole = (input: Uint8Array): Uint8Array => writeBtf(dedup(parse(input), { stringsDeduped: true }));
 
@@ -87,7 +90,7 @@ test("pipelined dedup gives dedup's bytes on generated multi-unit BTF, unit by u
     const ends = c.cuEnds!;
     const want = whole(c.input);
     redirects += enumRedirects(parse(c.input));
-    const stats = { ambiguous: 0, restarted: false, released: 0, releasedWords: 0 };
+    const stats = noStats();
     assert.deepEqual(pipelined(c.input, ends, 0, stats), want, `seed ${seed}, unit by unit`);
     if (stats.ambiguous) ambiguous++;
     if (stats.restarted) restarted++;
@@ -169,7 +172,7 @@ test("pipelined dedup: a unit that reaches a dropped record of an earlier unit m
     ],
     "\0int\0s\0t\0x\0u",
   );
-  const stats = { ambiguous: 0, restarted: false, released: 0, releasedWords: 0 };
+  const stats = noStats();
   assert.equal(releasing(input, [2, 5, 6], stats), undefined);
   assert.equal(stats.released, 1);
   // Without unit 3's reference, the same drop is harmless.
@@ -196,7 +199,7 @@ test("pipelined dedup with release gives dedup's bytes on generated multi-unit B
   let refused = 0;
   for (let seed = 1; seed <= 600; seed++) {
     const c = genCase(seed, "plain");
-    const stats = { ambiguous: 0, restarted: false, released: 0, releasedWords: 0 };
+    const stats = noStats();
     const got = releasing(c.input, c.cuEnds!, stats);
     if (got === undefined) {
       assert.ok(stats.released > 0, `seed ${seed}: refused without having dropped anything`);

@@ -178,8 +178,6 @@ export class PipelinedDedup {
   /** First type of the last {@link advance}. */
   private from = 1;
   private failed: unknown;
-  /** Records were dropped by {@link release}: dedup can no longer start over on the BTF. */
-  private dropped = false;
   /** A dropped record may yet be read (a unit's types referred to another unit's). */
   private unsafe = false;
   /** Where the last {@link release} left the records' end (-1: not called yet), and the end of its range. */
@@ -274,8 +272,7 @@ export class PipelinedDedup {
     //    type ids of the range's canonical STRUCT/UNIONs, and of its last type (see
     //    above). Ids before the range are followed too (units are not meant to refer
     //    to each other, but may): none may lead to a dropped record.
-    const outside = this.outside;
-    outside.clear();
+    this.outside.clear();
     for (let root = from; root < to; root++) {
       const rk = (meta[4 * root + M.INFO]! >>> 24) & 0x1f;
       if (((rk !== K.STRUCT && rk !== K.UNION) || meta[4 * root + M.MAP] !== root || marks[root - from]) && root !== to - 1) continue;
@@ -288,12 +285,7 @@ export class PipelinedDedup {
       if (marks[id - from] || !typeRefSpan(w, meta[4 * id + M.OFF]!, SPAN)) continue;
       for (let f = SPAN[0]!, end = SPAN[1]!, step = SPAN[2]!; f < end; f += step) {
         const c = w[f]!;
-        if (c === 0 || c >= from || outside.has(c)) continue;
-        if (this.isDropped(c)) this.unsafe = true;
-        else {
-          outside.add(c);
-          this.closure(c, from, to, marks);
-        }
+        if (c < from && this.enterOutside(c)) this.closure(c, from, to, marks);
       }
     }
     // 2. Keep the reachable, canonical and other records, in order, moved down in runs
@@ -311,7 +303,6 @@ export class PipelinedDedup {
           // (c's record has its final offset: c < id)
           meta[m + M.OFF] = meta[4 * c + M.OFF]!;
           typeOffs[id - 1] = meta[4 * c + M.OFF]!;
-          this.dropped = true;
           this.stats.released++;
           this.stats.releasedWords += recordWords(info);
           continue;
@@ -341,7 +332,6 @@ export class PipelinedDedup {
   private closure(start: number, from: number, to: number, marks: Uint8Array): void {
     const w = this.d.w;
     const meta = this.d.meta;
-    const outside = this.outside;
     let st = this.walk;
     st[0] = start;
     let sp = 1;
@@ -353,14 +343,7 @@ export class PipelinedDedup {
         if (c >= from && c < to) {
           if (marks[c - from]) continue;
           marks[c - from] = 1;
-        } else {
-          if (c === 0 || c >= to || outside.has(c)) continue;
-          if (this.isDropped(c)) {
-            this.unsafe = true;
-            continue;
-          }
-          outside.add(c);
-        }
+        } else if (c >= to || !this.enterOutside(c)) continue;
         if (sp === st.length) {
           const g = new Uint32Array(2 * st.length);
           g.set(st);
@@ -369,6 +352,20 @@ export class PipelinedDedup {
         st[sp++] = c;
       }
     }
+  }
+
+  /**
+   * Type `c`, before the range, met by a walk: true the first time, when it is to be
+   * walked from; a dropped record makes the run unsafe instead (void: nothing to do).
+   */
+  private enterOutside(c: number): boolean {
+    if (c === 0 || this.outside.has(c)) return false;
+    if (this.isDropped(c)) {
+      this.unsafe = true;
+      return false;
+    }
+    this.outside.add(c);
+    return true;
   }
 
   /** Was `id`'s record dropped by {@link release}? (Its offset is then its canonical type's.) */
@@ -390,7 +387,8 @@ export class PipelinedDedup {
   canFinish(btf: Btf): boolean {
     if (btf.base) throw new BtfError("ARGUMENT", "dedup: a pipelined dedup takes no base");
     this.advance(btf.types, btf.typeOffs, btf.nrTypes);
-    return !this.dropped || (!this.unsafe && this.check.agrees(this.d, this.primTable.size));
+    // (records dropped: dedup can no longer start over on the BTF)
+    return this.stats.released === 0 || (!this.unsafe && this.check.agrees(this.d, this.primTable.size));
   }
 
   /**
