@@ -126,6 +126,10 @@ const NB = 19;
 /** Set in a computed mask (bit 29: masks stay small integers, which V8 never boxes). */
 const COMPUTED = 1 << 29;
 
+/** {@link CuLoader.newMember}'s plans: read through the cursor, or straight from the bytes. */
+const MP_GENERAL = 1;
+const MP_DIRECT = 2;
+
 /** Name keys at or above this are indices into the loader's side table of JS strings. */
 const SIDE = 2 ** 41;
 
@@ -139,6 +143,11 @@ export interface LoaderOptions {
   /** ELF byte order (bitfield offsets of DWARF 4 `DW_AT_bit_offset`). */
   littleEndian: boolean;
   features: EncodeFeatures;
+  /**
+   * Read plain members straight from their bytes where their abbreviation allows
+   * (default true; false reads every attribute through the DIE cursor, for tests).
+   */
+  directMembers?: boolean;
 }
 
 /**
@@ -234,7 +243,17 @@ export class CuLoader {
   /** Per abbreviation row and ATTR_BIT bit (`ix * NB + bit`): the attribute's index in the table, or -1. */
   private attrIdx: Int32Array = new Int32Array(0);
   private abbrevs!: AbbrevTable;
-  private readonly masks = new WeakMap<AbbrevTable, [Uint32Array, Uint32Array, Int32Array]>();
+  /**
+   * Per abbreviation row of a member or inheritance DIE: how {@link newMember} reads it
+   * (MP_* codes; 0 not worked out yet), and where: the byte offsets in the DIE of its
+   * `DW_AT_type` (ref4) and `DW_AT_data_member_location` (data1/2/4), -1 when absent,
+   * and the location's size in bytes (`memberAt[3 * ix ..]`).
+   */
+  private memberPlan: Uint8Array = new Uint8Array(0);
+  /** Members read straight from their bytes so far (see {@link LoaderOptions.directMembers}). */
+  membersDirect = 0;
+  private memberAt: Int32Array = new Int32Array(0);
+  private readonly masks = new WeakMap<AbbrevTable, [Uint32Array, Uint32Array, Int32Array, Uint8Array, Int32Array]>();
   private strSection: Uint8Array | undefined;
   private strLE = true;
   private readonly opts: LoaderOptions;
@@ -285,9 +304,9 @@ export class CuLoader {
     this.n5 = g(this.n5, Uint32Array);
     this.kidStart = g(this.kidStart, Int32Array);
     this.kidCount = g(this.kidCount, Int32Array);
-    this.annHead = g(this.annHead, Int32Array);
-    this.annTail = g(this.annTail, Int32Array);
-    this.link = g(this.link, Int32Array);
+    this.annHead = g(this.annHead, Int32Array).fill(-1, this.cap);
+    this.annTail = g(this.annTail, Int32Array).fill(-1, this.cap);
+    this.link = g(this.link, Int32Array).fill(-1, this.cap);
     this.nameKey = g(this.nameKey, Float64Array);
     this.cap = cap;
   }
@@ -301,30 +320,30 @@ export class CuLoader {
     return t;
   }
 
+  /**
+   * A new tag: its fields are already in their initial state (0, and -1 for the
+   * annotation chain and link), which {@link clean} restores for the tags of the last
+   * unit; a tag's fields are then written once, by whoever sets them.
+   */
   private newTag(tag: number): number {
     if (this.n === this.cap) this.grow();
     const t = this.n++;
     this.tag[t] = tag;
     this.die[t] = this.c.offset;
-    this.typeRef[t] = 0;
-    this.originRef[t] = 0;
-    this.specRef[t] = 0;
-    this.type[t] = 0;
-    this.small[t] = 0;
-    this.table[t] = T_NONE;
-    this.flags[t] = 0;
-    this.n1[t] = 0;
-    this.n2[t] = 0;
-    this.n3[t] = 0;
-    this.n4[t] = 0;
-    this.n5[t] = 0;
-    this.kidStart[t] = 0;
-    this.kidCount[t] = 0;
-    this.annHead[t] = -1;
-    this.annTail[t] = -1;
-    this.link[t] = -1;
-    this.nameKey[t] = 0;
     return t;
+  }
+
+  /**
+   * Put the fields of tags [0, n) back to their initial state (one fill per array, at
+   * the start of a load, instead of a store per field of every new tag).
+   */
+  private clean(n: number): void {
+    if (n === 0) return;
+    for (const a of [this.typeRef, this.originRef, this.specRef, this.type, this.small, this.flags, this.n1, this.n2, this.n3, this.n4, this.n5, this.kidStart, this.kidCount, this.nameKey]) a.fill(0, 0, n);
+    this.table.fill(T_NONE, 0, n);
+    this.annHead.fill(-1, 0, n);
+    this.annTail.fill(-1, 0, n);
+    this.link.fill(-1, 0, n);
   }
 
   /** Does the current DIE have attribute `at`? (A bit test for the attributes the loader reads.) */
@@ -620,6 +639,7 @@ export class CuLoader {
     // DIE offsets are kept in 32 bits (half the memory traffic of doubles).
     if (unit.file.typesBase + (unit.file.sectionData(".debug_types")?.length ?? 0) >= 2 ** 32 || to >= 2 ** 32)
       throw new BtfError("UNSUPPORTED", "DWARF of 4 GiB or more: not supported", { offset: unit.sectionPos(unit.offset), section: unit.section });
+    this.clean(this.n);
     this.n = 0;
     this.nAnn = 0;
     this.annComp.n = 0;
@@ -650,10 +670,11 @@ export class CuLoader {
     this.abbrevs = unit.abbrevs;
     let masks = this.masks.get(this.abbrevs);
     if (!masks) {
-      masks = [new Uint32Array(this.abbrevs.size), new Uint32Array(this.abbrevs.size), new Int32Array(this.abbrevs.size * NB)];
+      const n = this.abbrevs.size;
+      masks = [new Uint32Array(n), new Uint32Array(n), new Int32Array(n * NB), new Uint8Array(n), new Int32Array(3 * n)];
       this.masks.set(this.abbrevs, masks);
     }
-    [this.mask, this.nameAt, this.attrIdx] = masks;
+    [this.mask, this.nameAt, this.attrIdx, this.memberPlan, this.memberAt] = masks;
     this.strLE = unit.file.littleEndian;
     this.strSection = undefined;
   }
@@ -978,6 +999,10 @@ export class CuLoader {
   /** pahole `class_member__new` (offsets are finished in {@link memberBitOffset}). */
   private newMember(inUnion: boolean): number {
     const c = this.c;
+    const ix = c.ix;
+    let plan = this.memberPlan[ix]!;
+    if (plan === 0) plan = this.planMember(ix);
+    if (plan === MP_DIRECT) return this.newPlainMember(inUnion, ix);
     const m = this.newTag(c.tag);
     this.typeRef[m] = this.refAttr(DW_AT.type);
     this.nameKey[m] = this.nameAttr();
@@ -996,6 +1021,73 @@ export class CuLoader {
     }
     this.n3[m] = this.numeric(DW_AT.byte_size); // byte_size
     this.n4[m] = this.numeric(DW_AT.bit_size) & 0xff; // bitfield_size (uint8_t)
+    return m;
+  }
+
+  /**
+   * Can members of abbreviation row `ix` be read straight from their bytes? Yes when
+   * they are not bitfields (no data_bit_offset, bit_offset, byte_size, bit_size), their
+   * type is a `ref4` and their location a `data1/2/4` constant, each at a fixed offset
+   * in the DIE (or absent): what compilers emit for nearly every member.
+   */
+  private planMember(ix: number): number {
+    if (this.mask[ix] === 0) this.computeMask(ix);
+    const t = this.abbrevs;
+    const at = this.memberAt;
+    let plan = this.opts.directMembers === false ? MP_GENERAL : MP_DIRECT;
+    const slow = (1 << ATTR_BIT[DW_AT.data_bit_offset]!) | (1 << ATTR_BIT[DW_AT.bit_offset]!) | (1 << ATTR_BIT[DW_AT.byte_size]!) | (1 << ATTR_BIT[DW_AT.bit_size]!);
+    if (this.mask[ix]! & slow) plan = MP_GENERAL;
+    const kt = this.attrIdx[ix * NB + ATTR_BIT[DW_AT.type]!]!;
+    at[3 * ix] = -1;
+    if (kt >= 0) {
+      if (t.forms[kt] !== DW_FORM.ref4 || t.offsets[kt]! < 0) plan = MP_GENERAL;
+      at[3 * ix] = t.offsets[kt]!;
+    }
+    const kl = this.attrIdx[ix * NB + ATTR_BIT[DW_AT.data_member_location]!]!;
+    at[3 * ix + 1] = -1;
+    if (kl >= 0) {
+      const f = t.forms[kl]!;
+      const size = f === DW_FORM.data1 ? 1 : f === DW_FORM.data2 ? 2 : f === DW_FORM.data4 ? 4 : 0;
+      if (size === 0 || t.offsets[kl]! < 0) plan = MP_GENERAL;
+      at[3 * ix + 1] = t.offsets[kl]!;
+      at[3 * ix + 2] = size;
+    }
+    this.memberPlan[ix] = plan;
+    return plan;
+  }
+
+  /**
+   * {@link newMember} for a row planned MP_DIRECT: the same fields, read at the
+   * planned offsets (a reference outside the unit, or past its end, is none, as
+   * {@link refAttr} has it).
+   */
+  private newPlainMember(inUnion: boolean, ix: number): number {
+    this.membersDirect++;
+    const c = this.c;
+    const m = this.newTag(c.tag);
+    const u = this.unit;
+    const d = u.data;
+    const le = this.strLE;
+    const p0 = c.valuesStart;
+    const at = this.memberAt;
+    const to = at[3 * ix]!;
+    if (to >= 0) {
+      const p = p0 + to;
+      if (p + 4 <= u.end) {
+        const rel = le ? (d[p]! | (d[p + 1]! << 8) | (d[p + 2]! << 16)) + d[p + 3]! * 0x1000000 : d[p]! * 0x1000000 + ((d[p + 1]! << 16) | (d[p + 2]! << 8) | d[p + 3]!);
+        if (rel < u.end - u.sectionOffset) this.typeRef[m] = u.offset + rel;
+      }
+    }
+    this.nameKey[m] = this.nameAttr();
+    const lo = at[3 * ix + 1]!;
+    if (lo >= 0) {
+      const p = p0 + lo;
+      const size = at[3 * ix + 2]!;
+      if (p + size > u.end) c.unsignedAt(this.attrIdx[ix * NB + ATTR_BIT[DW_AT.data_member_location]!]!); // throws, as the general path would
+      const byteOffset = size === 1 ? d[p]! : size === 2 ? (le ? d[p]! | (d[p + 1]! << 8) : (d[p]! << 8) | d[p + 1]!) : le ? (d[p]! | (d[p + 1]! << 8) | (d[p + 2]! << 16)) + d[p + 3]! * 0x1000000 : d[p]! * 0x1000000 + ((d[p + 1]! << 16) | (d[p + 2]! << 8) | d[p + 3]!);
+      this.n5[m] = byteOffset;
+      this.n1[m] = u32(byteOffset * 8);
+    } else if (!inUnion) this.flags[m]! |= F_STATIC;
     return m;
   }
 
