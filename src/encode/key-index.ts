@@ -1,28 +1,39 @@
 /**
  * {@link KeyIndex}: a map from name keys (integers of up to 2^42, negative ones too:
  * see `CuLoader.nameKey`) to non-negative integers, for the encoder's hot paths. Open
- * addressing over typed arrays: no boxing of keys beyond 2^31 as a `Map` would, and
+ * addressing over one typed array: no boxing of keys beyond 2^31 as a `Map` would, and
  * `clear()` is one increment (slots carry the generation that wrote them).
  * @module
  */
 
-/** Key -> value (>= 0) map; `get` gives -1 for a missing key. */
+/** 2^31: a slot's second word is `generation * GEN + value` (value < 2^31). */
+const GEN = 2147483648;
+
+/** Key -> value (>= 0, < 2^31) map; `get` gives -1 for a missing key. */
 export class KeyIndex {
-  private keys: Float64Array;
-  private vals: Int32Array;
-  /** Generation of each slot; a slot of an older generation is empty. */
-  private gens: Int32Array;
+  /**
+   * Slot j is words 2j (the key) and 2j + 1 (`gen * GEN + value`, or less than the
+   * current `gen * GEN` when empty): both in one cache line, one miss per probe.
+   */
+  private t: Float64Array;
   private gen = 1;
+  /** `gen * GEN`. */
+  private base = GEN;
   private n = 0;
   private mask: number;
+  private readonly maxGen: number;
 
-  constructor(capacity = 1024) {
+  /**
+   * @param capacity keys expected before the first growth.
+   * @param maxGen generations before the slots are zeroed (2^21 - 1 keeps
+   *   `gen * GEN + value` below 2^53; smaller only for tests).
+   */
+  constructor(capacity = 1024, maxGen = 2 ** 21 - 1) {
     let cap = 16;
     while (cap < capacity * 2) cap *= 2;
-    this.keys = new Float64Array(cap);
-    this.vals = new Int32Array(cap);
-    this.gens = new Int32Array(cap);
+    this.t = new Float64Array(2 * cap);
     this.mask = cap - 1;
+    this.maxGen = maxGen;
   }
 
   /** Number of keys. */
@@ -39,47 +50,46 @@ export class KeyIndex {
 
   /** The value of `key`, or -1. */
   get(key: number): number {
+    const t = this.t;
     const mask = this.mask;
-    const gens = this.gens;
-    const keys = this.keys;
-    const gen = this.gen;
+    const base = this.base;
     for (let j = KeyIndex.slot(key) & mask; ; j = (j + 1) & mask) {
-      if (gens[j] !== gen) return -1;
-      if (keys[j] === key) return this.vals[j]!;
+      const v = t[2 * j + 1]!;
+      if (v < base) return -1;
+      if (t[2 * j] === key) return v - base;
     }
   }
 
-  /** Set `key` to `value` (>= 0); the key must not be present yet. */
+  /** Set `key` to `value` (in [0, 2^31)); the key must not be present yet. */
   set(key: number, value: number): void {
-    if ((this.n + 1) * 2 > this.keys.length) this.grow();
+    if ((this.n + 1) * 2 > this.mask + 1) this.grow();
+    const t = this.t;
     const mask = this.mask;
-    const gens = this.gens;
-    const gen = this.gen;
+    const base = this.base;
     let j = KeyIndex.slot(key) & mask;
-    while (gens[j] === gen) j = (j + 1) & mask;
-    gens[j] = gen;
-    this.keys[j] = key;
-    this.vals[j] = value;
+    while (t[2 * j + 1]! >= base) j = (j + 1) & mask;
+    t[2 * j] = key;
+    t[2 * j + 1] = base + value;
     this.n++;
   }
 
   /** Remove every key. */
   clear(): void {
     this.n = 0;
-    if (++this.gen === 0x7fffffff) {
-      this.gens.fill(0);
+    if (++this.gen > this.maxGen) {
+      this.t.fill(0);
       this.gen = 1;
     }
+    this.base = this.gen * GEN;
   }
 
   private grow(): void {
-    const { keys, vals, gens, gen } = this;
-    const cap = keys.length * 2;
-    this.keys = new Float64Array(cap);
-    this.vals = new Int32Array(cap);
-    this.gens = new Int32Array(cap);
+    const old = this.t;
+    const base = this.base;
+    const cap = old.length; // twice the slots
+    this.t = new Float64Array(2 * cap);
     this.mask = cap - 1;
     this.n = 0;
-    for (let j = 0; j < keys.length; j++) if (gens[j] === gen) this.set(keys[j]!, vals[j]!);
+    for (let j = 0; j < old.length; j += 2) if (old[j + 1]! >= base) this.set(old[j]!, old[j + 1]! - base);
   }
 }

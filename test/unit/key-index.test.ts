@@ -46,3 +46,13 @@ test("KeyIndex: keys that differ only above 32 bits are told apart", () => {
   k.set(5, 3);
   assert.deepEqual([k.get(a), k.get(b), k.get(5), k.get(2 ** 39 + 5)], [1, 2, 3, -1]);
 });
+
+test("KeyIndex: slots of older generations stay empty when the generation wraps around", () => {
+  const k = new KeyIndex(4, 3); // zeroed after every third clear
+  for (let round = 0; round < 10; round++) {
+    for (let i = 0; i < 20; i++) k.set(round * 1000 + i, i);
+    for (let i = 0; i < 20; i++) assert.equal(k.get(round * 1000 + i), i);
+    if (round > 0) assert.equal(k.get((round - 1) * 1000 + 3), -1, "previous round's keys");
+    k.clear();
+  }
+});
