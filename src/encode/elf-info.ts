@@ -156,17 +156,25 @@ export class ElfFunctions {
    * sort them (pahole's qsort of its saved functions), faster.
    */
   sortByEntry<T>(items: readonly T[], entry: (item: T) => number): T[] {
-    const names: string[] = new Array<string>(items.length);
-    const prefixlens = new Int32Array(items.length);
-    const order = new Int32Array(items.length);
-    for (let i = 0; i < items.length; i++) {
-      const e = this.entries[entry(items[i]!)]!;
+    return Array.from(this.orderByEntry(Int32Array.from(items, entry)), (i) => items[i]!);
+  }
+
+  /**
+   * The order {@link sortByEntry} puts items in, for items given by their entries:
+   * `order[k]` is the index in `entries` of the k-th item.
+   */
+  orderByEntry(entries: Int32Array): Int32Array {
+    const n = entries.length;
+    const names: string[] = new Array<string>(n);
+    const prefixlens = new Int32Array(n);
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const e = this.entries[entries[i]!]!;
       names[i] = e.name;
       prefixlens[i] = e.prefixlen;
       order[i] = i;
     }
-    sortByFunctionName(order, names, prefixlens);
-    return Array.from(order, (i) => items[i]!);
+    return sortByFunctionName(order, names, prefixlens);
   }
 
   /** pahole `saved_functions_combine`'s name test: 0 when both are "the same" function. */

@@ -10,7 +10,7 @@
  * @module
  */
 import { BtfError } from "../internal/errors.js";
-import { Uint32List } from "../internal/lists.js";
+import { Int32List, Uint32List } from "../internal/lists.js";
 import { OffsetIndex } from "../internal/offset-index.js";
 import { Btf, type Endian } from "../btf/btf.js";
 import { findStrBytes, setStringsDeduped, stringIndex } from "../btf/builder.js";
@@ -24,18 +24,42 @@ import { FN_BY_PREFIX, FN_UNEXPECTED_REG, REF_INDEX, REF_OFF0, REF_REC, type Fra
 
 const enc = new TextEncoder();
 
-/** A function saved for the end (pahole `struct btf_encoder_func_state`), with global ids. */
-interface SavedFunc {
-  entry: number;
-  unexpected: boolean;
-  inconsistent: boolean;
-  ret: number;
+/** Flags of a saved function (see {@link SavedFuncs}). */
+const SF_UNEXPECTED = 1;
+const SF_INCONSISTENT = 2;
+
+/**
+ * The functions saved for the end (pahole's `struct btf_encoder_func_state`s), with
+ * global ids, as columns: a kernel saves some 60 k, which as objects would sit in the
+ * JS heap until the end, and be marked by every full GC meanwhile.
+ */
+class SavedFuncs {
+  /** ELF function table entry. */
+  readonly entry = new Int32List(1024);
+  /** SF_* bits. */
+  readonly flags = new Int32List(1024);
+  /** Return type id. */
+  readonly ret = new Uint32List(1024);
   /** Where its (name offset, type id) pairs are in the assembler's `parPool`, and how many words. */
-  pAt: number;
-  pLen: number;
+  readonly pAt = new Int32List(1024);
+  readonly pLen = new Int32List(1024);
   /** Where its (value offset, component index) pairs are in `annPool`, and how many words. */
-  aAt: number;
-  aLen: number;
+  readonly aAt = new Int32List(1024);
+  readonly aLen = new Int32List(1024);
+
+  get length(): number {
+    return this.entry.n;
+  }
+
+  push(entry: number, flags: number, ret: number, pAt: number, pLen: number, aAt: number, aLen: number): void {
+    this.entry.push(entry);
+    this.flags.push(flags);
+    this.ret.push(ret);
+    this.pAt.push(pAt);
+    this.pLen.push(pLen);
+    this.aAt.push(aAt);
+    this.aLen.push(aLen);
+  }
 }
 
 /** Growing raw BTF: type words, offsets, own strings (libbpf's modifiable `struct btf`). */
@@ -225,8 +249,8 @@ export class Assembler {
   private hasIndexType = false;
   private needIndexType = false;
   private arrayIndexId = 0;
-  private readonly saved: SavedFunc[] = [];
-  /** The saved functions' parameters and annotations, all in two arrays (see SavedFunc). */
+  private readonly saved = new SavedFuncs();
+  /** The saved functions' parameters and annotations, all in two arrays (see SavedFuncs). */
   private readonly parPool = new Uint32List(4096);
   private readonly annPool = new Uint32List(4096);
   private readonly byPrefix: Uint8Array;
@@ -438,7 +462,7 @@ export class Assembler {
         this.annPool.push(strOff[fr.annValue[as + k]!]!);
         this.annPool.push(fr.annComp[as + k]!);
       }
-      this.saved.push({ entry, unexpected: (flags & FN_UNEXPECTED_REG) !== 0, inconsistent: false, ret: this.mapType(fr.fnRet[i]!), pAt, pLen: 2 * pn, aAt, aLen: 2 * an });
+      this.saved.push(entry, flags & FN_UNEXPECTED_REG ? SF_UNEXPECTED : 0, this.mapType(fr.fnRet[i]!), pAt, 2 * pn, aAt, 2 * an);
     }
   }
 
@@ -463,35 +487,42 @@ export class Assembler {
   /** pahole `btf_encoder__add_saved_funcs`. */
   private addSavedFuncs(): void {
     const funcs = this.opts.functions;
-    if (this.saved.length === 0) return;
-    const all = funcs.sortByEntry(this.saved, (s) => s.entry);
+    const sv = this.saved;
+    const n = sv.length;
+    if (n === 0) return;
+    const all = funcs.orderByEntry(sv.entry.a.subarray(0, n));
+    const flags = sv.flags.a;
     const skipInconsistent = this.opts.features.consistentFunc;
-    for (let i = 0, j: number; i < all.length; i = j) {
+    for (let i = 0, j: number; i < n; i = j) {
       const s = all[i]!;
       j = i + 1;
-      while (j < all.length && this.combine(s, all[j]!)) j++;
-      const add = !skipInconsistent || (!s.unexpected && !s.inconsistent);
+      while (j < n && this.combine(s, all[j]!)) j++;
+      const add = !skipInconsistent || flags[s] === 0;
       if (add) this.addFunc(s);
     }
   }
 
-  /** pahole `saved_functions_combine`: true when b is the same function as a (flags shared). */
-  private combine(a: SavedFunc, b: SavedFunc): boolean {
-    if (!this.opts.functions.sameFunction(a.entry, b.entry)) return false;
-    const unexpected = a.unexpected || b.unexpected;
-    let inconsistent = a.inconsistent || b.inconsistent;
-    if (!unexpected && !inconsistent && !this.funcsMatch(a, b)) inconsistent = true;
-    a.unexpected = b.unexpected = unexpected;
-    a.inconsistent = b.inconsistent = inconsistent;
+  /** pahole `saved_functions_combine`: true when saved function b is the same function as a (flags shared). */
+  private combine(a: number, b: number): boolean {
+    const sv = this.saved;
+    if (!this.opts.functions.sameFunction(sv.entry.a[a]!, sv.entry.a[b]!)) return false;
+    const flags = sv.flags.a;
+    let f = flags[a]! | flags[b]!;
+    if (f === 0 && !this.funcsMatch(a, b)) f = SF_INCONSISTENT;
+    flags[a] = flags[b] = f;
     return true;
   }
 
-  /** pahole `funcs__match`. */
-  private funcsMatch(a: SavedFunc, b: SavedFunc): boolean {
-    if (a.pLen !== b.pLen) return false;
+  /** pahole `funcs__match` on saved functions a and b. */
+  private funcsMatch(a: number, b: number): boolean {
+    const sv = this.saved;
+    const len = sv.pLen.a[a]!;
+    if (len !== sv.pLen.a[b]!) return false;
     const p = this.parPool.a;
-    if (!this.typesMatch(a.ret, b.ret)) return false;
-    for (let i = 1; i < a.pLen; i += 2) if (!this.typesMatch(p[a.pAt + i]!, p[b.pAt + i]!)) return false;
+    if (!this.typesMatch(sv.ret.a[a]!, sv.ret.a[b]!)) return false;
+    const pa = sv.pAt.a[a]!;
+    const pb = sv.pAt.a[b]!;
+    for (let i = 1; i < len; i += 2) if (!this.typesMatch(p[pa + i]!, p[pb + i]!)) return false;
     return true;
   }
 
@@ -579,23 +610,25 @@ export class Assembler {
   }
 
   /** pahole `btf_encoder__add_func`: FUNC_PROTO, FUNC, kfunc and annotation DECL_TAGs. */
-  private addFunc(s: SavedFunc): void {
+  private addFunc(k: number): void {
     const raw = this.raw;
     const funcs = this.opts.functions;
-    const e = funcs.entries[s.entry]!;
-    raw.add(0, mkInfo(Kind.FUNC_PROTO, 0, 0), s.ret);
+    const sv = this.saved;
+    const entry = sv.entry.a[k]!;
+    const e = funcs.entries[entry]!;
+    raw.add(0, mkInfo(Kind.FUNC_PROTO, 0, 0), sv.ret.a[k]!);
     const p = this.parPool.a;
-    for (let i = s.pAt, end = s.pAt + s.pLen; i < end; i += 2) raw.addElem(p[i]!, p[i + 1]!);
+    for (let i = sv.pAt.a[k]!, end = i + sv.pLen.a[k]!; i < end; i += 2) raw.addElem(p[i]!, p[i + 1]!);
     const protoId = raw.typeCount - 1;
-    const name = this.byPrefix[s.entry] ? e.name.slice(0, e.prefixlen) : e.name;
+    const name = this.byPrefix[entry] ? e.name.slice(0, e.prefixlen) : e.name;
     if (name === "") throw new BtfError("INVALID", `error: failed to encode function '': invalid func`);
     const fnId = raw.add(raw.addStr(name), mkInfo(Kind.FUNC, 0, 0), protoId);
-    if (funcs.kfunc[s.entry] && this.opts.features.declTagKfuncs && this.opts.features.declTag) {
+    if (funcs.kfunc[entry] && this.opts.features.declTagKfuncs && this.opts.features.declTag) {
       raw.add(raw.addStr("bpf_kfunc"), mkInfo(Kind.DECL_TAG, 0, 0), fnId, 0xffffffff);
-      if (funcs.kfuncFlags[s.entry]! & KF_FASTCALL) raw.add(raw.addStr("bpf_fastcall"), mkInfo(Kind.DECL_TAG, 0, 0), fnId, 0xffffffff);
+      if (funcs.kfuncFlags[entry]! & KF_FASTCALL) raw.add(raw.addStr("bpf_fastcall"), mkInfo(Kind.DECL_TAG, 0, 0), fnId, 0xffffffff);
     }
     const an = this.annPool.a;
-    for (let i = s.aAt, end = s.aAt + s.aLen; i < end; i += 2) raw.add(an[i]!, mkInfo(Kind.DECL_TAG, 0, 0), fnId, an[i + 1]!);
+    for (let i = sv.aAt.a[k]!, end = i + sv.aLen.a[k]!; i < end; i += 2) raw.add(an[i]!, mkInfo(Kind.DECL_TAG, 0, 0), fnId, an[i + 1]!);
   }
 
   /** pahole `btf_encoder__add_datasec`: entries sorted by offset, size up to the last one's end. */
