@@ -44,7 +44,8 @@ export class KeyIndex {
   private static slot(key: number): number {
     // Fold the high part of keys beyond 32 bits in, then a multiplicative hash; 30 bits,
     // so that the result is a small integer V8 never boxes (tables stay below 2^30 slots).
-    const hi = (key / 4294967296) | 0;
+    // (Most keys fit 32 bits: no division for them.)
+    const hi = key >= -2147483648 && key <= 2147483647 ? 0 : (key / 4294967296) | 0;
     return Math.imul((key | 0) ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) & 0x3fffffff;
   }
 
@@ -73,9 +74,23 @@ export class KeyIndex {
     this.n++;
   }
 
-  /** Remove every key. */
-  clear(): void {
+  /**
+   * Remove every key. With `expected`, the next keys (about that many) are spread over
+   * a table of their own size, the first slots of the storage: a table grown once for
+   * a big unit stays allocated, but the small units after it do not probe all of it
+   * (a probe into a table many times the size of the cache is a miss).
+   */
+  clear(expected?: number): void {
     this.n = 0;
+    this.nextGen();
+    if (expected !== undefined) {
+      let cap = 16;
+      while (cap < expected * 2 && 4 * cap <= this.t.length) cap *= 2; // 2 words a slot
+      this.mask = cap - 1;
+    }
+  }
+
+  private nextGen(): void {
     if (++this.gen > this.maxGen) {
       this.t.fill(0);
       this.gen = 1;
@@ -83,11 +98,15 @@ export class KeyIndex {
     this.base = this.gen * GEN;
   }
 
+  /** Twice the slots: the storage's next slots if it has them, else new storage. */
   private grow(): void {
-    const old = this.t;
+    const used = 2 * (this.mask + 1);
+    const old = this.t.slice(0, used);
     const base = this.base;
-    const cap = old.length; // twice the slots
-    this.t = new Float64Array(2 * cap);
+    const cap = used; // twice the slots
+    if (2 * cap > this.t.length) this.t = new Float64Array(2 * cap);
+    // The keys go in again under a new generation: the old slots read as empty.
+    this.nextGen();
     this.mask = cap - 1;
     this.n = 0;
     for (let j = 0; j < old.length; j += 2) if (old[j + 1]! >= base) this.set(old[j]!, old[j + 1]! - base);

@@ -160,7 +160,8 @@ class Writer {
     this.offs = s.offs;
     this.nameFields = s.nameFields;
     this.typeFields = s.typeFields;
-    cu.strIndex.clear();
+    // A CU has about one distinct name per two tags (vmlinux: 0.42-0.68 for 80 % of them).
+    cu.strIndex.clear(Math.ceil(0.6 * cu.n));
   }
 
   /**

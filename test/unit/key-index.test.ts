@@ -56,3 +56,18 @@ test("KeyIndex: slots of older generations stay empty when the generation wraps 
     k.clear();
   }
 });
+
+test("KeyIndex: clear(expected) sizes the table for the next keys, and it still grows past them", () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.nat({ max: 3000 }), fc.uniqueArray(keyArb, { maxLength: 400 })), { maxLength: 6 }), (rounds) => {
+      const k = new KeyIndex(4);
+      for (const [expected, keys] of rounds) {
+        k.clear(expected);
+        keys.forEach((key, i) => k.set(key, i));
+        assert.equal(k.size, keys.length);
+        keys.forEach((key, i) => assert.equal(k.get(key), i));
+      }
+    }),
+    { numRuns: 200 },
+  );
+});
