@@ -126,6 +126,14 @@ export class SymbolTable {
     this.le = le;
   }
 
+  /** Where symbol `i`'s name starts in {@link strings} (0 for none). */
+  nameOffset(i: number): number {
+    return this.dv.getUint32(i * this.stride, this.le);
+  }
+  /** The string table the names are in (NUL-terminated names). */
+  get strings(): Uint8Array {
+    return this.strs;
+  }
   /** Symbol `i`'s name ("" for none). */
   name(i: number): string {
     const off = this.dv.getUint32(i * this.stride, this.le);

@@ -298,24 +298,115 @@ export function sectionOf(secs: readonly SectionInfo[], addr: bigint): number {
  * pahole `variable_in_sec`: is there an `STT_OBJECT` symbol `name` in section
  * `shndx`? (Built once into a set.)
  */
+/** The arrays of an {@link ObjectSymbols} set (to rebuild it elsewhere, e.g. in shared memory). */
+export interface ObjectSymbolParts {
+  /** The names, UTF-8, each followed by a NUL. */
+  names: Uint8Array;
+  /** Per entry: where its name starts in `names`, and its section index. */
+  starts: Int32Array;
+  shndx: Int32Array;
+  /** Open addressing: entry index + 1, or 0 for an empty slot (a power-of-two count). */
+  slots: Int32Array;
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * The (section index, name) pairs of the `STT_OBJECT` symbols, which decide whether a
+ * variable at address 0 gets a VAR. A hash set over typed arrays: no string per symbol
+ * (a kernel has 70 k, which as strings would be decoded, joined to their section
+ * index and hashed before the first unit, then kept in the JS heap to the end).
+ */
 export class ObjectSymbols {
-  private readonly set = new Set<string>();
-  constructor(syms: readonly ElfSymbol[] | SymbolTable) {
+  private readonly p: ObjectSymbolParts;
+  private scratch = new Uint8Array(256);
+
+  constructor(syms: readonly ElfSymbol[] | SymbolTable | ObjectSymbolParts) {
+    if (!(syms instanceof SymbolTable) && !Array.isArray(syms)) {
+      this.p = syms as ObjectSymbolParts;
+      return;
+    }
+    // The names, as each symbol's name decodes and encodes again (as a string set of
+    // decoded names compared them: an invalid UTF-8 name reads as its replacement).
+    const chunks: Uint8Array[] = [];
+    const shndx: number[] = [];
     if (syms instanceof SymbolTable) {
-      for (let i = 0; i < syms.count; i++) if (syms.type(i) === STT_OBJECT) this.set.add(`${syms.shndx(i)}:${syms.name(i)}`);
-    } else for (const s of syms) if (s.type === STT_OBJECT) this.set.add(`${s.shndx}:${s.name}`);
+      const strs = syms.strings;
+      for (let i = 0; i < syms.count; i++) {
+        if (syms.type(i) !== STT_OBJECT) continue;
+        const off = syms.nameOffset(i);
+        let e = off;
+        let ascii = true;
+        if (off !== 0) for (; strs[e] !== 0; e++) if (strs[e]! >= 0x80) ascii = false;
+        chunks.push(off === 0 ? new Uint8Array(0) : ascii ? strs.subarray(off, e) : utf8.encode(syms.name(i)));
+        shndx.push(syms.shndx(i));
+      }
+    } else {
+      for (const s of syms as readonly ElfSymbol[]) {
+        if (s.type !== STT_OBJECT) continue;
+        chunks.push(utf8.encode(s.name));
+        shndx.push(s.shndx);
+      }
+    }
+    let total = 0;
+    for (const c of chunks) total += c.length + 1;
+    const names = new Uint8Array(Math.max(1, total));
+    const starts = new Int32Array(chunks.length);
+    let at = 0;
+    chunks.forEach((c, i) => {
+      starts[i] = at;
+      names.set(c, at);
+      at += c.length + 1;
+    });
+    let cap = 16;
+    while (cap < 2 * chunks.length) cap *= 2;
+    this.p = { names, starts, shndx: Int32Array.from(shndx), slots: new Int32Array(cap) };
+    for (let i = 0; i < chunks.length; i++) {
+      const len = chunks[i]!.length;
+      if (this.find(names, starts[i]!, len, shndx[i]!) < 0) this.insert(i, names, starts[i]!, len, shndx[i]!);
+    }
   }
-  /** The set's keys, `SHNDX:NAME` (to rebuild it elsewhere with {@link fromKeys}). */
-  keys(): string[] {
-    return [...this.set];
+
+  /** Its arrays (see {@link ObjectSymbolParts}). */
+  parts(): ObjectSymbolParts {
+    return this.p;
   }
-  static fromKeys(keys: readonly string[]): ObjectSymbols {
-    const o = new ObjectSymbols([]);
-    for (const k of keys) o.set.add(k);
-    return o;
-  }
+
+  /** Is there an object symbol `name` in section `shndx`? */
   has(name: string, shndx: number): boolean {
-    return this.set.has(`${shndx}:${name}`);
+    if (this.scratch.length < 3 * name.length) this.scratch = new Uint8Array(3 * name.length);
+    const n = utf8.encodeInto(name, this.scratch).written;
+    return this.find(this.scratch, 0, n, shndx) >= 0;
+  }
+
+  private static hash(b: Uint8Array, start: number, len: number, shndx: number): number {
+    let h = Math.imul(shndx ^ 0x811c9dc5, 0x01000193);
+    for (let i = 0; i < len; i++) h = Math.imul(h ^ b[start + i]!, 0x01000193);
+    return h >>> 0;
+  }
+
+  /** The entry with these name bytes and section, or -1. */
+  private find(b: Uint8Array, start: number, len: number, shndx: number): number {
+    const { names, starts, slots } = this.p;
+    const mask = slots.length - 1;
+    for (let j = ObjectSymbols.hash(b, start, len, shndx) & mask; ; j = (j + 1) & mask) {
+      const e = slots[j]! - 1;
+      if (e < 0) return -1;
+      if (this.p.shndx[e] !== shndx) continue;
+      const s = starts[e]!;
+      if (names[s + len] !== 0) continue;
+      let k = 0;
+      while (k < len && names[s + k] === b[start + k]) k++;
+      if (k === len) return e;
+    }
+  }
+
+  private insert(e: number, b: Uint8Array, start: number, len: number, shndx: number): void {
+    const slots = this.p.slots;
+    const mask = slots.length - 1;
+    let j = ObjectSymbols.hash(b, start, len, shndx) & mask;
+    while (slots[j] !== 0) j = (j + 1) & mask;
+    slots[j] = e + 1;
   }
 }
 

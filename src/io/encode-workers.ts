@@ -32,7 +32,7 @@ import { dwarfFromElf } from "../dwarf/elf-dwarf.js";
 import { compileUnits, dwarfStrings, elfContext, encodeMerged, encodeOne, finishBtf, finishDedup, mergesUnits, resolveFeatures, type EncodeOptions } from "../encode/index.js";
 import { Assembler, type StringSource } from "../encode/merge.js";
 import { CuLoader } from "../encode/loader.js";
-import { ElfFunctions, ObjectSymbols, type SectionInfo } from "../encode/elf-info.js";
+import { ElfFunctions, ObjectSymbols, type ObjectSymbolParts, type SectionInfo } from "../encode/elf-info.js";
 import type { EncodeFeatures } from "../encode/features.js";
 import type { Fragment, UnitContext } from "../encode/unit.js";
 import { openOrThrow, readElfSections, readFileRange, readSectionInto, readUnitHeaders, type ReusableBuffer } from "./elf-sparse.js";
@@ -115,8 +115,8 @@ interface WorkerInit {
   /** The ELF function table: names and prefix lengths (see {@link shareStrings}). */
   functions: { names: SharedStrings; prefixlens: Int32Array; suffixCount: number };
   sectionInfos: SectionInfo[];
-  /** `ObjectSymbols` keys. */
-  objects: SharedStrings;
+  /** The `ObjectSymbols` set's arrays, in shared memory. */
+  objects: ObjectSymbolParts;
   /** .debug_info is read in windows from the file (absent from `sections`). */
   window?: InfoWindows;
 }
@@ -410,7 +410,7 @@ async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, 
     features,
     functions: { names: shareStrings(ectx.functions.entries.map((e) => e.name)), prefixlens: sharedInt32(ectx.functions.entries.map((e) => e.prefixlen)), suffixCount: ectx.functions.suffixCount },
     sectionInfos: ectx.sections,
-    objects: shareStrings(ectx.objects.keys()),
+    objects: shareParts(ectx.objects.parts()),
   };
   lap("setup");
   const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
@@ -419,6 +419,16 @@ async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, 
   if (spawned.length < n) spawned.push(...spawnWorkers(n - spawned.length));
   await runWorkers(init, spawned.slice(0, n), units, asm, encodeHere, opts.onProgress, tm);
   return asm;
+}
+
+/** The object symbol set's arrays, copied to shared memory (the worker reads them as they are). */
+function shareParts(p: ObjectSymbolParts): ObjectSymbolParts {
+  const share = <T extends Uint8Array | Int32Array>(a: T, C: new (b: SharedArrayBuffer) => T): T => {
+    const b = new C(new SharedArrayBuffer(Math.max(1, a.byteLength)));
+    b.set(a as never);
+    return b.subarray(0, a.length) as T;
+  };
+  return { names: share(p.names, Uint8Array), starts: share(p.starts, Int32Array), shndx: share(p.shndx, Int32Array), slots: share(p.slots, Int32Array) };
 }
 
 /** `list` as an Int32Array in shared memory. */
@@ -617,7 +627,7 @@ function workerMain(init: WorkerInit): void {
     sharedStrings(init.functions.names).map((name, i) => ({ name, prefixlen: init.functions.prefixlens[i]! })),
     init.functions.suffixCount,
   );
-  const ctx: UnitContext = { features: init.features, functions, sections: init.sectionInfos, objects: ObjectSymbols.fromKeys(sharedStrings(init.objects)) };
+  const ctx: UnitContext = { features: init.features, functions, sections: init.sectionInfos, objects: new ObjectSymbols(init.objects) };
   const loader = new CuLoader({ machine: init.machine, littleEndian: init.littleEndian, features: init.features });
   parentPort!.on("message", (req: WorkRequest) => {
     let reply: WorkReply;

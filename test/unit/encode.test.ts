@@ -14,7 +14,8 @@ import { join } from "node:path";
 import { BtfError, ElfFile, dumpRaw, parseBtf, PipelinedDedup, writeBtf } from "../../src/index.js";
 import fc from "fast-check";
 import { encodeBtf, parseFeatures, defaultFeatures, ElfFunctions, msort, bsearch, compileUnits, mergesUnits } from "../../src/encode/index.js";
-import { sortByFunctionName } from "../../src/encode/elf-info.js";
+import { ObjectSymbols, sortByFunctionName } from "../../src/encode/elf-info.js";
+import { readSymbolTable } from "../../src/elf/symbols.js";
 import { strcmp, strncmp } from "../../src/encode/libc.js";
 import { dwarfFromElf } from "../../src/dwarf/elf-dwarf.js";
 import { encodeFile } from "../../src/io/encode-workers.js";
@@ -267,6 +268,36 @@ test("sortByFunctionName: msort's permutation under pahole's functions_cmp (not 
     }),
     { numRuns: 300 },
   );
+});
+
+test("object symbols: the (section, name) pairs of STT_OBJECT symbols, as a set of strings would have them", () => {
+  const sym = (name: string, shndx: number, type: number) => ({ index: 0, name, value: 0n, size: 0, type, bind: 0, visibility: 0, rawShndx: shndx, shndx });
+  const nameArb = fc.oneof(fc.constantFrom("", "a", "ab", "jiffies", "é", "x.y"), fc.string({ maxLength: 6 }).filter((x) => !x.includes("\0")));
+  fc.assert(
+    fc.property(fc.array(fc.tuple(nameArb, fc.integer({ min: 0, max: 4 }), fc.constantFrom(1, 1, 2)), { maxLength: 80 }), fc.array(fc.tuple(nameArb, fc.integer({ min: 0, max: 4 })), { maxLength: 20 }), (syms, probes) => {
+      const want = new Set(syms.filter(([, , t]) => t === 1).map(([n, sh]) => `${sh}:${n}`));
+      const o = new ObjectSymbols(syms.map(([n, sh, t]) => sym(n, sh, t)));
+      const again = new ObjectSymbols(o.parts()); // as a worker rebuilds it
+      for (const [n, sh] of [...syms.map(([n, sh]) => [n, sh] as const), ...probes]) {
+        assert.equal(o.has(n, sh), want.has(`${sh}:${n}`), `${sh}:${n}`);
+        assert.equal(again.has(n, sh), want.has(`${sh}:${n}`));
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test("object symbols: read from a symbol table in place, the same set as from symbol objects", () => {
+  for (const name of ["types-gcc-dw5-O0.linked", "params-gcc-dw4-O2.linked"]) {
+    const elf = new ElfFile(new Uint8Array(readFileSync(join(FIXTURES, "dwarf", "obj", name))));
+    const sec = elf.section(".symtab")!;
+    const objs = elf.symbols(sec).filter((x) => x.type === 1);
+    assert.ok(objs.length > 0, name);
+    const a = new ObjectSymbols(readSymbolTable(elf, sec));
+    const b = new ObjectSymbols(elf.symbols(sec));
+    for (const x of objs) assert.ok(a.has(x.name, x.shndx) && b.has(x.name, x.shndx), x.name);
+    for (const x of objs) assert.ok(!a.has(x.name + "_", x.shndx) && !a.has(x.name, x.shndx + 1000));
+  }
 });
 
 test("ELF function table: pahole's prefix order can hide an exact name from bsearch", () => {
