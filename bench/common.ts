@@ -57,6 +57,36 @@ export function hyperfine(tmp: string, cmds: readonly { cmd: string; prepare: st
   return r.results.map((x) => ({ mean: x.mean, stddev: x.stddev, min: x.min }));
 }
 
+/**
+ * {@link hyperfine} with the commands' runs interleaved: `warmup` rounds, then `runs`
+ * rounds in each of which hyperfine times every command once, in turn. On a machine
+ * whose speed drifts over minutes (a shared VM), commands timed in the same round met
+ * the same machine: compare them round by round (`runs` holds each round's time).
+ */
+export function hyperfineInterleaved(tmp: string, cmds: readonly { cmd: string; prepare: string }[], runs: number, warmup = 1): (Timing & { runs: number[] })[] {
+  const json = join(tmp, "hf.json");
+  const all: number[][] = cmds.map(() => []);
+  for (let r = -warmup; r < runs; r++) {
+    cmds.forEach((c, i) => {
+      execFileSync("hyperfine", ["--runs", "1", "--warmup", "0", "--export-json", json, "--prepare", c.prepare, c.cmd], { stdio: ["ignore", "ignore", "inherit"] });
+      const t = (JSON.parse(readFileSync(json, "utf8")) as { results: { mean: number }[] }).results[0]!.mean;
+      if (r >= 0) all[i]!.push(t);
+    });
+  }
+  return all.map((ts) => {
+    const mean = ts.reduce((a, b) => a + b, 0) / ts.length;
+    const stddev = ts.length > 1 ? Math.sqrt(ts.reduce((a, b) => a + (b - mean) ** 2, 0) / (ts.length - 1)) : null;
+    return { mean, stddev, min: Math.min(...ts), runs: ts };
+  });
+}
+
+/** Median of a non-empty list. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
 /** Peak RSS in MB of a shell command (best of n), from /usr/bin/time -v. */
 export function peakRss(cmd: string, prepare: string, n = 1): number {
   let best = Infinity;

@@ -5,7 +5,9 @@
  *   node dist/bench/encode.js [--runs N] [--jobs 1,2] [--no-module]
  *
  * 1. vmlinux (590 MB ELF, DWARF 5, 2172 CUs): whole process, wall time with hyperfine
- *    (N runs, 1 warm-up), pahole and btfkit side by side at each -j; peak RSS with
+ *    (1 warm-up round, then N rounds timing each command once in turn, so that pahole
+ *    and btfkit at the same -j meet the same machine: the ratio column is the median of
+ *    the rounds' btfkit / pahole), pahole and btfkit side by side at each -j; peak RSS with
  *    /usr/bin/time -v (best of 2); the outputs are compared (they must be identical).
  * 2. mlx5_core.ko (the largest module) split on pahole's vmlinux BTF: same.
  * 3. btfkit's phases (read, setup, units, append, workers, finish, dedup) in-process.
@@ -18,7 +20,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { cpus, homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { arg, hyperfine, loadavg, log, peakRss, requireInputs, scratchDir, sh, type Timing } from "./common.js";
+import { arg, hyperfineInterleaved, loadavg, log, median, peakRss, requireInputs, scratchDir, sh, type Timing } from "./common.js";
 import { encodeFile } from "../src/io/encode-workers.js";
 import { parseBtf } from "../src/btf/parse.js";
 
@@ -46,8 +48,8 @@ const out = (s = ""): void => void lines.push(s);
 function compare(title: string, input: string, extra: { pahole: string; btfkit: string }): void {
   out(`## ${title}`);
   out();
-  out("| tool | -j | wall (hyperfine) | peak RSS | output |");
-  out("|---|---|---|---|---|");
+  out("| tool | -j | wall (hyperfine) | btfkit / pahole (paired) | peak RSS | output |");
+  out("|---|---|---|---|---|---|");
   const cmds: { label: string; j: number; cmd: string; prepare: string; file: string }[] = [];
   for (const j of JOBS) {
     const pf = join(tmp, `pahole-j${j}.btf`);
@@ -55,13 +57,15 @@ function compare(title: string, input: string, extra: { pahole: string; btfkit: 
     cmds.push({ label: "pahole 1.30", j, file: pf, prepare: `rm -f ${sh(pf)}`, cmd: `${sh(PAHOLE)} -J --btf_features=default -j${j} ${extra.pahole} --btf_encode_detached=${sh(pf)} ${sh(input)}` });
     cmds.push({ label: "btfkit", j, file: bf, prepare: `rm -f ${sh(bf)}`, cmd: `${sh(process.execPath)} ${sh(CLI)} encode ${sh(input)} -j ${j} ${extra.btfkit} -o ${sh(bf)}` });
   }
-  log(`bench/encode: ${title}: hyperfine, ${RUNS} runs each (load ${loadavg()})`);
-  const times = hyperfine(tmp, cmds, RUNS);
+  log(`bench/encode: ${title}: hyperfine, ${RUNS} rounds (load ${loadavg()})`);
+  const times = hyperfineInterleaved(tmp, cmds, RUNS);
   const ref = readFileSync(cmds[0]!.file);
   cmds.forEach((c, i) => {
     const rss = peakRss(c.cmd, c.prepare, 2);
     const same = readFileSync(c.file).equals(ref) ? "identical" : "DIFFERS";
-    out(`| ${c.label} | ${c.j} | ${fmt(times[i]!)} | ${rss.toFixed(0)} MB | ${same} |`);
+    // btfkit's rows follow pahole's at the same -j.
+    const paired = c.label === "btfkit" ? median(times[i]!.runs.map((t, r) => t / times[i - 1]!.runs[r]!)).toFixed(2) + "x" : "";
+    out(`| ${c.label} | ${c.j} | ${fmt(times[i]!)} | ${paired} | ${rss.toFixed(0)} MB | ${same} |`);
   });
   out();
 }
