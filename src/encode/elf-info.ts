@@ -165,6 +165,16 @@ export class ElfFunctions {
    */
   orderByEntry(entries: Int32Array): Int32Array {
     const n = entries.length;
+    const ranks = this.keyRanks();
+    if (ranks) {
+      // A total preorder: any stable sort is msort's; a counting sort by rank is one.
+      const count = new Int32Array(this.entries.length + 1);
+      for (let i = 0; i < n; i++) count[ranks[entries[i]!]! + 1]!++;
+      for (let r = 1; r < count.length; r++) count[r]! += count[r - 1]!;
+      const order = new Int32Array(n);
+      for (let i = 0; i < n; i++) order[count[ranks[entries[i]!]!]!++] = i;
+      return order;
+    }
     const names: string[] = new Array<string>(n);
     const prefixlens = new Int32Array(n);
     const order = new Int32Array(n);
@@ -176,6 +186,39 @@ export class ElfFunctions {
     }
     return sortByFunctionName(order, names, prefixlens);
   }
+
+  /**
+   * When pahole's `functions_cmp` is a total preorder on this table's names, each
+   * entry's rank in it (entries that compare equal share one: the first's index);
+   * else null.
+   *
+   * It is one when no name has a character below '.' and none starts with '.' (C
+   * identifiers, the kernel's `.isra.0`-style suffixes): then comparing two names is
+   * comparing their prefixes up to the first '.'. Same prefix lengths: `strncmp` over
+   * the prefixes. Different ones: `strcmp` meets the first difference inside the
+   * shorter prefix, or, where that prefix ends, a '.' or the end of the name, below any
+   * character the longer prefix goes on with. A name with, say, a '-' breaks it ("ab"
+   * = "ab.x" and "ab" < "ab-" but "ab.x" > "ab-"): msort's own merges are replayed then.
+   */
+  private keyRanks(): Int32Array | null {
+    if (this.ranks !== undefined) return this.ranks;
+    const es = this.entries;
+    for (const e of es) {
+      // (A name starting with '.', or empty, has prefix length 0: compared whole.)
+      if (e.prefixlen === 0) return (this.ranks = null);
+      const name = e.name;
+      for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) < 0x2e) return (this.ranks = null);
+    }
+    // (And the table sorted, as fromSymbols makes it: adjacent entries in order.)
+    const ranks = new Int32Array(es.length);
+    for (let i = 1; i < es.length; i++) {
+      const c = functionsCmp(es[i - 1]!, es[i]!);
+      if (c > 0) return (this.ranks = null);
+      ranks[i] = c === 0 ? ranks[i - 1]! : i;
+    }
+    return (this.ranks = ranks);
+  }
+  private ranks: Int32Array | null | undefined;
 
   /** pahole `saved_functions_combine`'s name test: 0 when both are "the same" function. */
   sameFunction(a: number, b: number): boolean {

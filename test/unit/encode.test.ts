@@ -300,6 +300,30 @@ test("object symbols: read from a symbol table in place, the same set as from sy
   }
 });
 
+test("saved functions' order: a counting sort by rank where functions_cmp is a total preorder, msort's permutation all the same", () => {
+  const cmp = (a: { name: string; prefixlen: number }, b: { name: string; prefixlen: number }): number =>
+    a.prefixlen && a.prefixlen === b.prefixlen ? strncmp(a.name, b.name, b.prefixlen) : strcmp(a.name, b.name);
+  // Identifier characters and dots (the rank path), and now and then a '-' or a leading
+  // '.' (msort replayed).
+  const ident = fc.stringMatching(/^[ab_0][ab_0.]{0,4}$/);
+  const names = fc.oneof(fc.array(ident, { minLength: 1, maxLength: 50 }), fc.array(fc.oneof(ident, fc.stringMatching(/^[ab.-][ab.-]{0,3}$/)), { minLength: 1, maxLength: 50 }));
+  let ranked = 0;
+  fc.assert(
+    fc.property(names, fc.array(fc.nat(), { maxLength: 80 }), (names, picks) => {
+      const order = msort(names.map((n, i) => ({ name: n, prefixlen: n.indexOf(".") >= 0 ? n.indexOf(".") : n.length, i })), cmp);
+      const f = new ElfFunctions(order.map(({ name, prefixlen }) => ({ name, prefixlen })), 0); // a table as fromSymbols sorts it
+      const entries = Int32Array.from(picks, (p) => p % names.length);
+      const want = msort(Array.from(entries, (e, i) => ({ e, i })), (a, b) => f.compare(a.e, b.e)).map((x) => x.i);
+      assert.deepEqual(Array.from(f.orderByEntry(entries)), want);
+      const total = (f as unknown as { keyRanks(): Int32Array | null }).keyRanks() !== null;
+      assert.equal(total, names.every((n) => /^[ab_0][ab_0.]*$/.test(n)), "ranks exactly for identifier names");
+      if (total) ranked++;
+    }),
+    { numRuns: 500 },
+  );
+  assert.ok(ranked > 100, `${ranked} runs ranked`);
+});
+
 test("ELF function table: pahole's prefix order can hide an exact name from bsearch", () => {
   const sym = (name: string) => ({ index: 0, name, value: 0n, size: 0, type: 2, bind: 0, visibility: 0, rawShndx: 1, shndx: 1 });
   const f = ElfFunctions.fromSymbols([sym("foo.isra.0"), sym("a"), sym("foo"), sym("data")].map((s, i) => ({ ...s, index: i, type: s.name === "data" ? 1 : 2 })));
