@@ -224,6 +224,8 @@ export class CuLoader {
 
   /** DIE offset (relative to the unit) -> tag index + 1 (entries of DIEs met are cleared after each load). */
   private slot = new Int32Array(0);
+  /** The same DIE offsets -> `small` + 1 of a types-family tag, 0 for other tags (see {@link findTypeSmall}). */
+  private typeSlot = new Int32Array(0);
   private unitBase = 0;
 
   unit!: DwarfUnit;
@@ -515,6 +517,18 @@ export class CuLoader {
   private hash(t: number): void {
     const rel = this.die[t]! - this.unitBase;
     this.slot[rel] = t + 1;
+    // (Every tag is in its table, if at all, before it is hashed.)
+    this.typeSlot[rel] = isTagType(this.tag[t]!) ? this.small[t]! + 1 : 0;
+  }
+
+  /**
+   * {@link findType}'s tag's index in the types table (`small`), or -1: what recoding
+   * a reference needs, in one read (the tag and its row are elsewhere in memory).
+   */
+  private findTypeSmall(off: number): number {
+    const rel = off - this.unitBase;
+    if (off === 0 || rel < 0 || rel >= this.typeSlot.length) return -1;
+    return this.typeSlot[rel]! - 1;
   }
 
   /** The tag made for the DIE at global offset `off`, or -1 (pahole `hashtags__find`). */
@@ -656,7 +670,10 @@ export class CuLoader {
     // Made big enough for most units at once (4 MB, of which only the entries of the
     // DIEs met are ever written, so resident): a table grown step by step leaves freed
     // blocks that make glibc keep more memory (see src/io/shared-strings.ts).
-    if (this.slot.length < size) this.slot = new Int32Array(Math.max(size, this.slot.length * 2, SLOT_TABLE_MIN));
+    if (this.slot.length < size) {
+      this.slot = new Int32Array(Math.max(size, this.slot.length * 2, SLOT_TABLE_MIN));
+      this.typeSlot = new Int32Array(this.slot.length);
+    }
     this.side.length = 0;
     this.sideIndex.clear();
     this.enterUnit(unit);
@@ -682,7 +699,7 @@ export class CuLoader {
   private clearSlots(): void {
     for (let t = 0; t < this.n; t++) {
       const rel = this.die[t]! - this.unitBase;
-      if (rel >= 0 && rel < this.slot.length) this.slot[rel] = 0;
+      if (rel >= 0 && rel < this.slot.length) this.slot[rel] = this.typeSlot[rel] = 0;
     }
   }
 
@@ -1365,10 +1382,10 @@ export class CuLoader {
       else this.type[t] = 0;
       return;
     }
-    const d = this.findType(ref);
-    if (d < 0) return; // "couldn't find type": stays as it is (void)
-    if (this.flags[t]! & F_TYPE_TAG_PTR) this.chainTypeTags(t, this.small[d]!);
-    else this.type[t] = this.small[d]!;
+    const k = this.findTypeSmall(ref);
+    if (k < 0) return; // "couldn't find type": stays as it is (void)
+    if (this.flags[t]! & F_TYPE_TAG_PTR) this.chainTypeTags(t, k);
+    else this.type[t] = k;
   }
 
   /** pahole `dwarf_cu__recode_btf_type_tag_ptr`: pointer -> last tag -> ... -> first tag -> pointee. */
@@ -1398,9 +1415,8 @@ export class CuLoader {
       else if (tag === DW_TAG.imported_module || tag === DW_TAG.imported_declaration) continue;
       const ref = this.typeRef[p]!;
       if (ref === 0) continue;
-      const d = this.findType(ref);
-      if (d < 0) continue;
-      this.type[p] = this.small[d]!;
+      const k = this.findTypeSmall(ref);
+      if (k >= 0) this.type[p] = k;
     }
   }
 
@@ -1424,9 +1440,8 @@ export class CuLoader {
         this.flags[o]! |= this.flags[p]! & (F_HAS_LOC | F_OPTIMIZED | F_UNEXPECTED);
         continue;
       }
-      const d = this.findType(this.typeRef[p]!);
-      if (d < 0) continue;
-      this.type[p] = this.small[d]!;
+      const k = this.findTypeSmall(this.typeRef[p]!);
+      if (k >= 0) this.type[p] = k;
     }
   }
 
