@@ -669,7 +669,7 @@ export class CuLoader {
     const size = to - from;
     // Made big enough for most units at once (4 MB, of which only the entries of the
     // DIEs met are ever written, so resident): a table grown step by step leaves freed
-    // blocks that make glibc keep more memory (see `windowUnits` in src/io/encode-workers.ts).
+    // blocks that make glibc keep more memory (see src/io/shared-strings.ts).
     if (this.slot.length < size) {
       this.slot = new Int32Array(Math.max(size, this.slot.length * 2, SLOT_TABLE_MIN));
       this.typeSlot = new Int32Array(this.slot.length);

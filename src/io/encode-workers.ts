@@ -23,15 +23,16 @@
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { detachEarly } from "./detach.js";
+import { sharedStrings, shareStrings, type SharedStrings } from "./shared-strings.js";
 import { BtfError, isBtfError, type BtfErrorCode } from "../internal/errors.js";
 import type { Btf } from "../btf/btf.js";
 import { ElfFile, type ElfSection } from "../elf/elf.js";
 import { DwarfFile, type DwarfSectionName, type DwarfUnit } from "../dwarf/dwarf.js";
 import { dwarfFromElf } from "../dwarf/elf-dwarf.js";
-import { compileUnits, dwarfStrings, elfContext, encodeMerged, encodeOne, finishBtf, finishDedup, mergesUnits, resolveFeatures, type ElfContext, type EncodeOptions } from "../encode/index.js";
+import { compileUnits, dwarfStrings, elfContext, encodeMerged, encodeOne, finishBtf, finishDedup, mergesUnits, resolveFeatures, type EncodeOptions } from "../encode/index.js";
 import { Assembler, type StringSource } from "../encode/merge.js";
 import { CuLoader } from "../encode/loader.js";
-import type { SectionInfo } from "../encode/elf-info.js";
+import { ElfFunctions, ObjectSymbols, type ObjectSymbolParts, type SectionInfo } from "../encode/elf-info.js";
 import type { EncodeFeatures } from "../encode/features.js";
 import type { Fragment, UnitContext } from "../encode/unit.js";
 import { openOrThrow, readElfSections, readFileRange, readSectionInto, readUnitHeaders, type ReusableBuffer } from "./elf-sparse.js";
@@ -111,22 +112,13 @@ interface WorkerInit {
   littleEndian: boolean;
   machine: number;
   features: EncodeFeatures;
+  /** The ELF function table: names and prefix lengths (see {@link shareStrings}). */
+  functions: { names: SharedStrings; prefixlens: Int32Array; suffixCount: number };
   sectionInfos: SectionInfo[];
+  /** The `ObjectSymbols` set's arrays, in shared memory. */
+  objects: ObjectSymbolParts;
   /** .debug_info is read in windows from the file (absent from `sections`). */
   window?: InfoWindows;
-}
-
-/**
- * A worker's first message, the file's bytes in shared memory: it builds the ELF-side
- * tables (function table, object symbols) itself, while this thread builds its own,
- * instead of waiting for them and decoding them from the {@link WorkerInit} that
- * follows (vmlinux at -j2: the worker's first unit ~0.15 s sooner). The same code on
- * the same bytes: the same tables.
- */
-interface WorkerElf {
-  kind: "btfkit-elf";
-  elf: SharedView;
-  features: EncodeFeatures;
 }
 
 interface WorkRequest {
@@ -229,7 +221,7 @@ async function assemble(path: string, opts: EncodeFileOptions, features: EncodeF
   // they boot while this thread does the set-up.
   let spawned: Worker[] = [];
   const onElf = (elf: ElfFile): void => {
-    if (jobs > 1 && (elf.section(".debug_info")?.size ?? 0) >= (opts.parallelMin ?? PARALLEL_MIN)) spawned = spawnWorkers(jobs - 1, elf, features);
+    if (jobs > 1 && (elf.section(".debug_info")?.size ?? 0) >= (opts.parallelMin ?? PARALLEL_MIN)) spawned = spawnWorkers(jobs - 1);
   };
   try {
     const ld = await loadForEncode(path, features, jobs > 1 ? { shared: true } : { reuse: opts.reuse }, () => lap("read"), onElf);
@@ -246,15 +238,8 @@ async function assemble(path: string, opts: EncodeFileOptions, features: EncodeF
 /** Default of {@link EncodeFileOptions.parallelMin}. */
 const PARALLEL_MIN = 48 * 1024 * 1024;
 
-/** Encoder workers, booting, sent the file ({@link WorkerElf}); each then waits for its {@link WorkerInit}. */
-function spawnWorkers(n: number, elf: ElfFile, features: EncodeFeatures): Worker[] {
-  let b = elf.bytes;
-  if (!(b.buffer instanceof SharedArrayBuffer)) {
-    const c = new Uint8Array(new SharedArrayBuffer(b.length)); // (read as shared for -j N: not met)
-    c.set(b);
-    b = c;
-  }
-  const msg: WorkerElf = { kind: "btfkit-elf", elf: { buffer: b.buffer as SharedArrayBuffer, offset: b.byteOffset, length: b.length }, features };
+/** Encoder workers, booting; each waits for its {@link WorkerInit} message. */
+function spawnWorkers(n: number): Worker[] {
   const out: Worker[] = [];
   for (let i = 0; i < n; i++) {
     // A small young generation: what a unit allocates on the JS heap is short-lived
@@ -264,7 +249,6 @@ function spawnWorkers(n: number, elf: ElfFile, features: EncodeFeatures): Worker
     // Until runWorkers listens: a worker that fails to boot exits (threadId -1), which
     // runWorkers checks; its error must not go unhandled meanwhile.
     w.on("error", () => undefined);
-    w.postMessage(msg);
     out.push(w);
   }
   return out;
@@ -272,7 +256,6 @@ function spawnWorkers(n: number, elf: ElfFile, features: EncodeFeatures): Worker
 
 /** A file read for encoding (see {@link loadForEncode}). */
 interface Loaded {
-  elf: ElfFile;
   ectx: ReturnType<typeof elfContext>;
   dwarf: DwarfFile;
   units: readonly DwarfUnit[];
@@ -315,7 +298,7 @@ async function loadForEncode(path: string, features: EncodeFeatures, read: { sha
     win = undefined;
   }
   const fd = win ? openOrThrow(path) : -1;
-  return { elf, ectx, dwarf, units, infoBytes, merged, strings: dwarfStrings(dwarf, elf), win, fd, close: () => fd >= 0 && closeSync(fd) };
+  return { ectx, dwarf, units, infoBytes, merged, strings: dwarfStrings(dwarf, elf), win, fd, close: () => fd >= 0 && closeSync(fd) };
 }
 
 /** Units [from, to) of a loaded file, in memory or read in a window. */
@@ -380,10 +363,8 @@ function windowUnits(main: DwarfFile, fd: number, win: InfoWindows, start: numbe
   // window outlives its batch (fragments copy what they keep), and a fresh buffer
   // per window would leave the process holding memory it freed. It is made big
   // enough for any window at once rather than grown: only the pages a window fills
-  // are resident, and a grown-out buffer, freed, would make glibc keep more memory:
-  // glibc takes a freed block of a few MB (a mapping of its own) as a hint to serve
-  // every smaller request from its heaps from then on, and to keep up to twice that
-  // much free memory in each (vmlinux at -j2: 10-15 MB more peak RSS once it happens).
+  // are resident, and a grown-out buffer, freed, would make glibc keep more memory
+  // (see `shareStrings`).
   const len = end - start;
   if (windowBuffer.length < len) windowBuffer = new Uint8Array(Math.max(len, WINDOW_BYTES * 2));
   const data = windowBuffer.subarray(0, len);
@@ -420,8 +401,6 @@ async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, 
     return asm;
   }
   const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
-  const n = Math.min(jobs, units.length) - 1;
-  if (spawned.length < n) spawned.push(...spawnWorkers(n - spawned.length, ld.elf, features));
   const init: WorkerInit = {
     kind: "btfkit-encode",
     sections: shareSections(dwarf, win !== undefined),
@@ -429,13 +408,34 @@ async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, 
     littleEndian: ectx.littleEndian,
     machine: ectx.machine,
     features,
+    functions: { names: shareStrings(ectx.functions.entries.map((e) => e.name)), prefixlens: sharedInt32(ectx.functions.entries.map((e) => e.prefixlen)), suffixCount: ectx.functions.suffixCount },
     sectionInfos: ectx.sections,
+    objects: shareParts(ectx.objects.parts()),
   };
   lap("setup");
   const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
   const encodeHere = (from: number, to: number): Fragment[] => unitsOf(ld, from, to).map((u) => encodeOne(loader, u, uctx));
+  const n = Math.min(jobs, units.length) - 1;
+  if (spawned.length < n) spawned.push(...spawnWorkers(n - spawned.length));
   await runWorkers(init, spawned.slice(0, n), units, asm, encodeHere, opts.onProgress, tm);
   return asm;
+}
+
+/** The object symbol set's arrays, copied to shared memory (the worker reads them as they are). */
+function shareParts(p: ObjectSymbolParts): ObjectSymbolParts {
+  const share = <T extends Uint8Array | Int32Array>(a: T, C: new (b: SharedArrayBuffer) => T): T => {
+    const b = new C(new SharedArrayBuffer(Math.max(1, a.byteLength)));
+    b.set(a as never);
+    return b.subarray(0, a.length) as T;
+  };
+  return { names: share(p.names, Uint8Array), starts: share(p.starts, Int32Array), shndx: share(p.shndx, Int32Array), slots: share(p.slots, Int32Array) };
+}
+
+/** `list` as an Int32Array in shared memory. */
+function sharedInt32(list: readonly number[]): Int32Array {
+  const a = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, list.length)));
+  a.set(list);
+  return a.subarray(0, list.length);
 }
 
 /** The DWARF sections as shared memory (views of the file buffer when possible). */
@@ -611,7 +611,7 @@ function errorReply(batch: number, e: unknown): WorkReply {
     : { batch, error: { code: "INTERNAL", message: (e as Error)?.message ?? String(e) } };
 }
 
-function workerMain(init: WorkerInit, own: ElfContext): void {
+function workerMain(init: WorkerInit): void {
   detachEarly(); // its replies transfer their buffers
   const dwarf = new DwarfFile({
     littleEndian: init.littleEndian,
@@ -623,7 +623,11 @@ function workerMain(init: WorkerInit, own: ElfContext): void {
   const win = init.window;
   const units = win ? [] : compileUnits(dwarf);
   const fd = win ? openOrThrow(win.path) : -1;
-  const ctx: UnitContext = { features: init.features, functions: own.functions, sections: init.sectionInfos, objects: own.objects };
+  const functions = new ElfFunctions(
+    sharedStrings(init.functions.names).map((name, i) => ({ name, prefixlen: init.functions.prefixlens[i]! })),
+    init.functions.suffixCount,
+  );
+  const ctx: UnitContext = { features: init.features, functions, sections: init.sectionInfos, objects: new ObjectSymbols(init.objects) };
   const loader = new CuLoader({ machine: init.machine, littleEndian: init.littleEndian, features: init.features });
   parentPort!.on("message", (req: WorkRequest) => {
     let reply: WorkReply;
@@ -652,9 +656,5 @@ export function defaultJobs(): number {
   return Math.max(1, Math.min(8, availableParallelism()));
 }
 
-// A worker's first message is the file (WorkerElf), then its WorkerInit; work requests follow.
-if (!isMainThread && (workerData as { kind?: string } | undefined)?.kind === "btfkit-encode")
-  parentPort!.once("message", (first: WorkerElf) => {
-    const own = elfContext(new ElfFile(new Uint8Array(first.elf.buffer, first.elf.offset, first.elf.length)), first.features);
-    parentPort!.once("message", (init: WorkerInit) => workerMain(init, own));
-  });
+// A worker's first message is its WorkerInit; work requests follow.
+if (!isMainThread && (workerData as { kind?: string } | undefined)?.kind === "btfkit-encode") parentPort!.once("message", (init: WorkerInit) => workerMain(init));

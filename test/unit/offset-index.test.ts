@@ -1,10 +1,12 @@
 /**
- * OffsetIndex (src/internal/offset-index.ts): section offset -> value, against a Map.
+ * OffsetIndex (src/internal/offset-index.ts): section offset -> value, against a Map;
+ * and the shared string lists the encoder hands its workers (src/io/shared-strings.ts).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { OffsetIndex } from "../../src/internal/offset-index.js";
+import { sharedStrings, shareStrings } from "../../src/io/shared-strings.js";
 
 test("OffsetIndex: agrees with a Map through sets, replacements, gets and growth", () => {
   const offset = fc.oneof(fc.nat({ max: 64 }), fc.nat({ max: 2 ** 31 - 2 }));
@@ -40,4 +42,20 @@ test("OffsetIndex: refuses keys it cannot store", () => {
   assert.throws(() => ix.set(2 ** 31 - 1, 0), RangeError);
   assert.throws(() => ix.set(1.5, 0), RangeError);
   assert.equal(ix.size, 0);
+});
+
+test("shareStrings: a worker gets back the same strings (non-ASCII, empty, long, none)", () => {
+  const long = "x".repeat(5000) + "é";
+  const cases: string[][] = [[], [""], ["", ""], ["a", "", "b"], ["memcpy", "ñandú_probe", "日本", "😀.cold", long, "x".repeat(9000)], ["3:jiffies", "0:"]];
+  for (const list of cases) {
+    const sh = shareStrings(list);
+    assert.ok(sh.bytes.buffer instanceof SharedArrayBuffer, "in shared memory: not copied by postMessage");
+    assert.deepEqual(sharedStrings(sh), list);
+  }
+  fc.assert(
+    fc.property(fc.array(fc.string({ unit: "grapheme" }).filter((s) => !s.includes("\0"))), (list) => {
+      assert.deepEqual(sharedStrings(shareStrings(list)), list);
+    }),
+    { numRuns: 200 },
+  );
 });
