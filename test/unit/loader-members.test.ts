@@ -11,20 +11,11 @@ import { DwarfFile, dwarfFromElf, type DwarfSectionName } from "../../src/dwarf/
 import { CuLoader, compileUnits, elfContext, encodeOne, resolveFeatures, type UnitContext } from "../../src/encode/index.js";
 import { isBtfError } from "../../src/internal/errors.js";
 import { fixture } from "../fixtures/dwarf/helpers.js";
+import { rng } from "../helpers/fuzz-core.js";
 
 const TARGETS = ["types-gcc-dw5-O0.o", "types-gcc-dw4-O0.o", "types-clang-dw5-O0.o", "types-gcc-dw4-m32.o", "types-gcc-dw5-dwarf64.o", "types-clang-ppc64-O0.o", "params-gcc-dw4-O2.o"];
 const SECTIONS: DwarfSectionName[] = [".debug_info", ".debug_abbrev", ".debug_str", ".debug_line_str", ".debug_str_offsets", ".debug_addr", ".debug_loclists", ".debug_loc", ".debug_rnglists", ".debug_ranges"];
 const SEED = Number(process.env.BTFKIT_FUZZ_SEED ?? Date.now() % 2 ** 31);
-
-function rng(seed: number): () => number {
-  let x = seed || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 /** Every unit's fragment words (or its error message), and how many members were read directly. */
 function encodeAll(le: boolean, machine: number, secs: Map<DwarfSectionName, Uint8Array>, ctx: UnitContext, direct: boolean): { out: string; direct: number } {
