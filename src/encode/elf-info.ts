@@ -152,16 +152,9 @@ export class ElfFunctions {
   }
 
   /**
-   * `items` sorted as `msort(items, (a, b) => this.compare(entry(a), entry(b)))` would
-   * sort them (pahole's qsort of its saved functions), faster.
-   */
-  sortByEntry<T>(items: readonly T[], entry: (item: T) => number): T[] {
-    return Array.from(this.orderByEntry(Int32Array.from(items, entry)), (i) => items[i]!);
-  }
-
-  /**
-   * The order {@link sortByEntry} puts items in, for items given by their entries:
-   * `order[k]` is the index in `entries` of the k-th item.
+   * The order `msort` with {@link compare} puts items in (pahole's qsort of its saved
+   * functions), for items given by their entries, faster: `order[k]` is the index in
+   * `entries` of the k-th item.
    */
   orderByEntry(entries: Int32Array): Int32Array {
     const n = entries.length;
@@ -337,10 +330,6 @@ export function sectionOf(secs: readonly SectionInfo[], addr: bigint): number {
   return 0;
 }
 
-/**
- * pahole `variable_in_sec`: is there an `STT_OBJECT` symbol `name` in section
- * `shndx`? (Built once into a set.)
- */
 /** The arrays of an {@link ObjectSymbols} set (to rebuild it elsewhere, e.g. in shared memory). */
 export interface ObjectSymbolParts {
   /** The names, UTF-8, each followed by a NUL. */
@@ -356,7 +345,7 @@ const utf8 = new TextEncoder();
 
 /**
  * The (section index, name) pairs of the `STT_OBJECT` symbols, which decide whether a
- * variable at address 0 gets a VAR. A hash set over typed arrays: no string per symbol
+ * variable at address 0 gets a VAR (pahole `variable_in_sec`, built once into a set). A hash set over typed arrays: no string per symbol
  * (a kernel has 70 k, which as strings would be decoded, joined to their section
  * index and hashed before the first unit, then kept in the JS heap to the end).
  */

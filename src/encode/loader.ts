@@ -26,6 +26,7 @@ import type { AbbrevTable } from "../dwarf/abbrev.js";
 import { cstring } from "../elf/strtab.js";
 import { DW_AT, DW_ATE, DW_FORM, DW_OP, DW_TAG } from "../dwarf/constants.js";
 import { formClass } from "../dwarf/forms.js";
+import { u16 as readU16, u32 as readU32 } from "../dwarf/bytes.js";
 import { decodeExpression, exprEncoding, classifyParameter, parameterRegisterCount } from "../dwarf/expr.js";
 import type { EncodeFeatures } from "./features.js";
 import { KeyIndex } from "./key-index.js";
@@ -1091,7 +1092,7 @@ export class CuLoader {
     if (to >= 0) {
       const p = p0 + to;
       if (p + 4 <= u.end) {
-        const rel = le ? (d[p]! | (d[p + 1]! << 8) | (d[p + 2]! << 16)) + d[p + 3]! * 0x1000000 : d[p]! * 0x1000000 + ((d[p + 1]! << 16) | (d[p + 2]! << 8) | d[p + 3]!);
+        const rel = readU32(d, p, le);
         if (rel < u.end - u.sectionOffset) this.typeRef[m] = u.offset + rel;
       }
     }
@@ -1101,7 +1102,7 @@ export class CuLoader {
       const p = p0 + lo;
       const size = at[3 * ix + 2]!;
       if (p + size > u.end) c.unsignedAt(this.attrIdx[ix * NB + ATTR_BIT[DW_AT.data_member_location]!]!); // throws, as the general path would
-      const byteOffset = size === 1 ? d[p]! : size === 2 ? (le ? d[p]! | (d[p + 1]! << 8) : (d[p]! << 8) | d[p + 1]!) : le ? (d[p]! | (d[p + 1]! << 8) | (d[p + 2]! << 16)) + d[p + 3]! * 0x1000000 : d[p]! * 0x1000000 + ((d[p + 1]! << 16) | (d[p + 2]! << 8) | d[p + 3]!);
+      const byteOffset = size === 1 ? d[p]! : size === 2 ? readU16(d, p, le) : readU32(d, p, le);
       this.n5[m] = byteOffset;
       this.n1[m] = u32(byteOffset * 8);
     } else if (!inUnion) this.flags[m]! |= F_STATIC;
