@@ -10,6 +10,7 @@ import type { ElfFile, ElfSection } from "../elf/elf.js";
 import { relocatableLayout } from "../elf/relocations.js";
 import { SymbolTable, type ElfSymbol } from "../elf/symbols.js";
 import { bsearch, strcmp, strncmp } from "./libc.js";
+import { cstring } from "../elf/strtab.js";
 
 const STT_OBJECT = 1;
 const STT_FUNC = 2;
@@ -85,7 +86,7 @@ function sortNames(a: Int32Array, start: number, n: number, names: readonly stri
  * pahole's ELF function table: every `STT_FUNC` symbol of `.symtab`, sorted with
  * its prefix comparator, searched with `bsearch`.
  */
-export class ElfFunctions {
+export class ElfFunctions implements FunctionLookup {
   readonly entries: ElfFunction[];
   /** Symbols with a `.` suffix (`.isra.0`, `.cold` ...). */
   readonly suffixCount: number;
@@ -123,6 +124,10 @@ export class ElfFunctions {
 
   private readonly exactCache = new Map<string, number>();
   private readonly prefixCache = new Map<string, number>();
+
+  get count(): number {
+    return this.entries.length;
+  }
 
   /** pahole `btf_encoder__find_function(name, 0)`: exact name (as bsearch finds it), or -1. */
   findExact(name: string): number {
@@ -218,6 +223,156 @@ export class ElfFunctions {
     const ea = this.entries[a]!;
     const eb = this.entries[b]!;
     return strncmp(ea.name, eb.name, Math.max(ea.prefixlen, eb.prefixlen)) === 0;
+  }
+}
+
+/**
+ * The searches of pahole's ELF function table that encoding a unit makes
+ * ({@link ElfFunctions}, or {@link FunctionNameTable} over its names' bytes).
+ */
+export interface FunctionLookup {
+  /** Entries in the table. */
+  readonly count: number;
+  /** Symbols with a `.` suffix. */
+  readonly suffixCount: number;
+  /** pahole `btf_encoder__find_function(name, 0)`: an entry or -1. */
+  findExact(name: string): number;
+  /** pahole `btf_encoder__find_function(name, strlen(name))`: an entry or -1. */
+  findPrefix(name: string): number;
+}
+
+/**
+ * {@link ElfFunctions}' searches over the table's names as bytes (UTF-8, each followed
+ * by a NUL, in table order), without a JS string per entry: a worker thread gets a
+ * kernel's 46 k names this way in shared memory, and would spend ~0.1 s decoding them
+ * before its first search. Finds what `ElfFunctions` over the same entries finds: an
+ * ASCII key is compared byte by byte; a key with another character, with decoded
+ * entries, as `ElfFunctions` does.
+ *
+ * @example
+ * const t = new FunctionNameTable(new TextEncoder().encode("a\0b.isra.0\0"), 2, Int32Array.of(1, 1), 1);
+ * t.findExact("a"); // 0
+ * t.findPrefix("b"); // 1
+ */
+export class FunctionNameTable implements FunctionLookup {
+  private readonly starts: Int32Array;
+  private readonly exactCache = new Map<string, number>();
+  private readonly prefixCache = new Map<string, number>();
+
+  /**
+   * @param bytes `count` names, each followed by a NUL
+   * @param prefixlens each entry's prefix length, as {@link ElfFunction.prefixlen}
+   */
+  constructor(
+    private readonly bytes: Uint8Array,
+    count: number,
+    private readonly prefixlens: Int32Array,
+    readonly suffixCount: number,
+  ) {
+    const starts = new Int32Array(count + 1);
+    let at = 0;
+    for (let i = 0; i < count; i++) {
+      starts[i] = at;
+      at = bytes.indexOf(0, at) + 1;
+      if (at === 0) throw new BtfError("INVALID", `function name table: ${count} names expected, ${i} found`);
+    }
+    starts[count] = at;
+    this.starts = starts;
+  }
+
+  get count(): number {
+    return this.starts.length - 1;
+  }
+
+  /** Entry i's name, decoded. */
+  name(i: number): string {
+    return cstring(this.bytes, this.starts[i]!) ?? "";
+  }
+
+  findExact(name: string): number {
+    let r = this.exactCache.get(name);
+    if (r === undefined) {
+      r = this.search(name, false);
+      this.exactCache.set(name, r);
+    }
+    return r;
+  }
+
+  findPrefix(name: string): number {
+    let r = this.prefixCache.get(name);
+    if (r === undefined) {
+      r = this.search(name, true);
+      this.prefixCache.set(name, r);
+    }
+    return r;
+  }
+
+  /** The key's bytes and a NUL (ASCII keys). */
+  private kb = new Uint8Array(256);
+
+  /** glibc `bsearch` (see libc.ts) with `functions_cmp`, the key's prefix length its length (or 0). */
+  private search(key: string, prefix: boolean): number {
+    const n = key.length;
+    if (this.kb.length <= n) this.kb = new Uint8Array(2 * n + 1);
+    const kb = this.kb;
+    for (let k = 0; k < n; k++) {
+      const c = key.charCodeAt(k);
+      if (c >= 0x80) return this.searchDecoded(key, prefix);
+      kb[k] = c;
+    }
+    kb[n] = 0;
+    const keyPl = prefix ? n : 0;
+    const b = this.bytes;
+    const starts = this.starts;
+    const pls = this.prefixlens;
+    let l = 0;
+    let u = starts.length - 1;
+    while (l < u) {
+      const idx = (l + u) >>> 1;
+      // functions_cmp: strncmp over the prefix when both have the same length of it, else strcmp.
+      const pl = pls[idx]!;
+      const limit = keyPl && keyPl === pl ? pl : 0x7fffffff;
+      // (An entry's non-ASCII character, a UTF-8 byte >= 0xc2 here, differs from the
+      // key's ASCII one there and sorts above it, as the decoded code unit would: the
+      // comparison ends there with the sign ElfFunctions gets. Both prefix lengths are
+      // in code units, equal to bytes up to there.)
+      let c = 0;
+      for (let k = 0, p = starts[idx]!; k < limit; k++, p++) {
+        const ca = kb[k]!;
+        const cb = b[p]!;
+        if (ca !== cb) {
+          c = ca - cb;
+          break;
+        }
+        if (ca === 0) break;
+      }
+      if (c < 0) u = idx;
+      else if (c > 0) l = idx + 1;
+      else return idx;
+    }
+    return -1;
+  }
+
+  /** {@link search} for a key with a non-ASCII character. */
+  private searchDecoded(key: string, prefix: boolean): number {
+    const keyPl = prefix ? key.length : 0;
+    let l = 0;
+    let u = this.starts.length - 1;
+    while (l < u) {
+      const idx = (l + u) >>> 1;
+      const c = this.compareDecoded(key, keyPl, idx);
+      if (c < 0) u = idx;
+      else if (c > 0) l = idx + 1;
+      else return idx;
+    }
+    return -1;
+  }
+
+  /** pahole `functions_cmp({key, keyPrefixlen}, entry i)` on the decoded entry, as {@link ElfFunctions}. */
+  private compareDecoded(key: string, keyPrefixlen: number, i: number): number {
+    const pl = this.prefixlens[i]!;
+    const e = this.name(i);
+    return keyPrefixlen && keyPrefixlen === pl ? strncmp(key, e, pl) : strcmp(key, e);
   }
 }
 

@@ -26,7 +26,7 @@
 import { BtfError } from "../internal/errors.js";
 import type { Btf, Endian } from "../btf/btf.js";
 import { dedup } from "../btf/dedup/index.js";
-import type { ElfFile } from "../elf/elf.js";
+import type { ElfFile, ElfSection } from "../elf/elf.js";
 import { dwarfFromElf } from "../dwarf/elf-dwarf.js";
 import { DW_FORM } from "../dwarf/constants.js";
 import type { DwarfFile, DwarfUnit } from "../dwarf/dwarf.js";
@@ -74,13 +74,27 @@ export function resolveFeatures(f: EncodeFeatures | string | undefined): EncodeF
 }
 
 /**
+ * The `.symtab` section, which pahole's encoder cannot do without.
+ * @throws {BtfError} NOT_FOUND when the file has none.
+ */
+export function requireSymtab(elf: ElfFile): ElfSection {
+  const symSec = symtabSection(elf);
+  if (!symSec) throw new BtfError("NOT_FOUND", "no .symtab: pahole's encoder needs the symbol table");
+  return symSec;
+}
+
+/** The sections as the encoder sees them (which may hold variables), for these features. */
+export function encoderSections(elf: ElfFile, features: EncodeFeatures): SectionInfo[] {
+  return sectionInfos(elf, { percpu: features.var, global: features.globalVar });
+}
+
+/**
  * The ELF-side tables (pahole `btf_encoder__new`): function symbols, kfuncs,
  * sections, object symbols.
  * @throws {BtfError} NOT_FOUND without `.symtab` (pahole cannot create its encoder).
  */
 export function elfContext(elf: ElfFile, features: EncodeFeatures): ElfContext {
-  const symSec = symtabSection(elf);
-  if (!symSec) throw new BtfError("NOT_FOUND", "no .symtab: pahole's encoder needs the symbol table");
+  const symSec = requireSymtab(elf);
   // A relocatable file's symbol objects are parsed for its relocations anyway (and
   // cached); a linked file's (a kernel's 119 k) are read as columns, without objects.
   const syms = elf.type === 1 /* ET_REL */ ? elf.symbols(symSec) : readSymbolTable(elf, symSec);
@@ -91,7 +105,7 @@ export function elfContext(elf: ElfFile, features: EncodeFeatures): ElfContext {
     littleEndian: elf.littleEndian,
     endian: elf.littleEndian ? "little" : "big",
     functions,
-    sections: sectionInfos(elf, { percpu: features.var, global: features.globalVar }),
+    sections: encoderSections(elf, features),
     objects: new ObjectSymbols(syms),
   };
 }

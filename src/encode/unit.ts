@@ -26,7 +26,7 @@ import {
   type CuLoader, F_ARTIFICIAL, F_DECL, F_EXTERNAL, F_FN_UNEXPECTED, F_GLOBAL_SCOPE, F_TOPLEVEL, F_UNSPEC_PARMS,
 } from "./loader.js";
 import type { EncodeFeatures } from "./features.js";
-import { filteredVariableName, sectionOf, validBtfName, type ElfFunctions, type ObjectSymbols, type SectionInfo } from "./elf-info.js";
+import { filteredVariableName, sectionOf, validBtfName, type FunctionLookup, type ObjectSymbols, type SectionInfo } from "./elf-info.js";
 
 /** Type-id field codes in a fragment: 1..REF_REC-1 is table index k (`type_id_off + k`). */
 export const REF_REC = 0x40000000;
@@ -87,7 +87,7 @@ export interface Fragment {
 /** What encoding a CU needs besides the CU. */
 export interface UnitContext {
   features: EncodeFeatures;
-  functions: ElfFunctions;
+  functions: FunctionLookup;
   sections: readonly SectionInfo[];
   objects: ObjectSymbols;
 }
@@ -497,7 +497,7 @@ function encodeDeclTags(w: Writer, cu: CuLoader): void {
 function encodeFunctions(w: Writer, cu: CuLoader, ctx: UnitContext): void {
   const out = w.s;
   const funcs = ctx.functions;
-  const nFuncSyms = funcs.entries.length;
+  const nFuncSyms = funcs.count;
   const fnCache = cu.functionCache(funcs);
   for (let i = 0; i < cu.funcs.n; i++) {
     const fn = cu.funcs.a[i]!;
@@ -532,7 +532,7 @@ function encodeFunctions(w: Writer, cu: CuLoader, ctx: UnitContext): void {
 }
 
 /** The ELF symbol of function name `key`: 0 none, else 2 + 2 * entry + (found by prefix). */
-function lookupFunction(cu: CuLoader, funcs: ElfFunctions, key: number, optimizedFunc: boolean): number {
+function lookupFunction(cu: CuLoader, funcs: FunctionLookup, key: number, optimizedFunc: boolean): number {
   const name = cu.keyString(key)!;
   let e = funcs.findExact(name);
   let byPrefix = 0;

@@ -20,19 +20,19 @@
  *   JIT warm-up cost more than it would save (see `parallelMin`).
  * @module
  */
-import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { isMainThread, MessageChannel, parentPort, receiveMessageOnPort, Worker, workerData, type MessagePort } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { detachEarly } from "./detach.js";
-import { sharedStrings, shareStrings, type SharedStrings } from "./shared-strings.js";
+import { shareStrings, type SharedStrings } from "./shared-strings.js";
 import { BtfError, isBtfError, type BtfErrorCode } from "../internal/errors.js";
 import type { Btf } from "../btf/btf.js";
 import { ElfFile, type ElfSection } from "../elf/elf.js";
 import { DwarfFile, type DwarfSectionName, type DwarfUnit } from "../dwarf/dwarf.js";
 import { dwarfFromElf } from "../dwarf/elf-dwarf.js";
-import { compileUnits, dwarfStrings, elfContext, encodeMerged, encodeOne, finishBtf, finishDedup, mergesUnits, resolveFeatures, type EncodeOptions } from "../encode/index.js";
+import { compileUnits, dwarfStrings, elfContext, encodeMerged, encodeOne, encoderSections, finishBtf, finishDedup, mergesUnits, requireSymtab, resolveFeatures, type ElfContext, type EncodeOptions } from "../encode/index.js";
 import { Assembler, type StringSource } from "../encode/merge.js";
 import { CuLoader } from "../encode/loader.js";
-import { ElfFunctions, ObjectSymbols, type ObjectSymbolParts, type SectionInfo } from "../encode/elf-info.js";
+import { FunctionNameTable, ObjectSymbols, type FunctionLookup, type ObjectSymbolParts, type SectionInfo } from "../encode/elf-info.js";
 import type { EncodeFeatures } from "../encode/features.js";
 import type { Fragment, UnitContext } from "../encode/unit.js";
 import { openOrThrow, readElfSections, readFileRange, readSectionInto, readUnitHeaders, type ReusableBuffer } from "./elf-sparse.js";
@@ -106,19 +106,34 @@ interface SharedView {
   length: number;
 }
 
+/**
+ * A worker's first message: what it needs to decode units. The ELF-side tables come
+ * later, on `tables` (see {@link WorkerTables}).
+ */
 interface WorkerInit {
   kind: "btfkit-encode";
   sections: Partial<Record<DwarfSectionName, SharedView>>;
   littleEndian: boolean;
   machine: number;
   features: EncodeFeatures;
-  /** The ELF function table: names and prefix lengths (see {@link shareStrings}). */
-  functions: { names: SharedStrings; prefixlens: Int32Array; suffixCount: number };
   sectionInfos: SectionInfo[];
-  /** The `ObjectSymbols` set's arrays, in shared memory. */
-  objects: ObjectSymbolParts;
   /** .debug_info is read in windows from the file (absent from `sections`). */
   window?: InfoWindows;
+  /** Where the {@link WorkerTables} come, and a flag set (to 1) once they are posted. */
+  tables: { port: MessagePort; posted: Int32Array };
+}
+
+/**
+ * The ELF-side tables, which the main thread builds (a kernel's in ~0.2 s) while
+ * the workers already decode their first units: a worker waits for them only when a
+ * unit's functions or variables are matched against the symbols, at the end of its
+ * first unit, by when they are there.
+ */
+interface WorkerTables {
+  /** The ELF function table: names and prefix lengths (see {@link shareStrings}). */
+  functions: { names: SharedStrings; prefixlens: Int32Array; suffixCount: number };
+  /** The `ObjectSymbols` set's arrays, in shared memory. */
+  objects: ObjectSymbolParts;
 }
 
 interface WorkRequest {
@@ -189,13 +204,14 @@ export async function encodeFile(path: string, opts: EncodeFileOptions = {}): Pr
 export async function encodeFileVariants(path: string, opts: { features?: EncodeFeatures | string; bases: readonly (Btf | undefined)[]; dedup?: boolean }): Promise<Btf[]> {
   const features = resolveFeatures(opts.features);
   const ld = await loadForEncode(path, features, {});
+  const ectx = ld.context();
   const frags: Fragment[] = [];
   try {
     encodeOnThisThread(ld, features, WINDOW_BYTES, (f) => frags.push(f));
   } finally {
     ld.close();
   }
-  const { ectx, infoBytes } = ld;
+  const { infoBytes } = ld;
   return opts.bases.map((base) => {
     const asm = new Assembler({ base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: infoBytes, strings: ld.strings });
     for (const f of frags) asm.add(f);
@@ -256,7 +272,9 @@ function spawnWorkers(n: number): Worker[] {
 
 /** A file read for encoding (see {@link loadForEncode}). */
 interface Loaded {
-  ectx: ReturnType<typeof elfContext>;
+  elf: ElfFile;
+  /** The ELF-side tables ({@link elfContext}), built on first call. */
+  context(): ElfContext;
   dwarf: DwarfFile;
   units: readonly DwarfUnit[];
   infoBytes: number;
@@ -273,8 +291,10 @@ interface Loaded {
 /**
  * Read `path` for encoding: the sections the encoder needs, `.debug_info` only by
  * its unit headers where it can be read in windows (see {@link InfoWindows}), and
- * what must be done once (the ELF-side tables, relocation). `close()` when done;
- * `onRead` is called once the file's bytes are read, `onElf` once its headers are parsed.
+ * what must be done once (relocation; the ELF-side tables on the first
+ * `context()`, which a parallel encoding builds while the workers start on the units).
+ * `close()` when done; `onRead` is called once the file's bytes are read, `onElf` once
+ * its headers are parsed.
  */
 async function loadForEncode(path: string, features: EncodeFeatures, read: { shared?: boolean; reuse?: ReusableBuffer }, onRead?: () => void, onElf?: (elf: ElfFile) => void): Promise<Loaded> {
   const bytes = await readElfSections(path, (s, e) => wantForEncode(s, e) && !windowable(s, e), read);
@@ -287,7 +307,9 @@ async function loadForEncode(path: string, features: EncodeFeatures, read: { sha
     readUnitHeaders(path, bytes, infoSec, elf.littleEndian);
     win = { path, fileOffset: infoSec.offset };
   }
-  const ectx = elfContext(elf, features);
+  requireSymtab(elf);
+  let ectx: ElfContext | undefined;
+  const context = (): ElfContext => (ectx ??= elfContext(elf, features));
   const dwarf = dwarfFromElf(elf, { layout: "libdwfl", relocateInPlace: true }); // the bytes were read for this
   const units = compileUnits(dwarf);
   const infoBytes = dwarf.sectionData(".debug_info")?.length ?? 0;
@@ -298,7 +320,7 @@ async function loadForEncode(path: string, features: EncodeFeatures, read: { sha
     win = undefined;
   }
   const fd = win ? openOrThrow(path) : -1;
-  return { ectx, dwarf, units, infoBytes, merged, strings: dwarfStrings(dwarf, elf), win, fd, close: () => fd >= 0 && closeSync(fd) };
+  return { elf, context, dwarf, units, infoBytes, merged, strings: dwarfStrings(dwarf, elf), win, fd, close: () => fd >= 0 && closeSync(fd) };
 }
 
 /** Units [from, to) of a loaded file, in memory or read in a window. */
@@ -313,7 +335,8 @@ function unitsOf(ld: Loaded, from: number, to: number): readonly DwarfUnit[] {
  * (windows of about `windowBytes`).
  */
 function encodeOnThisThread(ld: Loaded, features: EncodeFeatures, windowBytes: number, each: (f: Fragment, done: number) => void): void {
-  const { ectx, units } = ld;
+  const { units } = ld;
+  const ectx = ld.context();
   const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
   if (ld.merged) {
     each(encodeMerged(new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features }), units, uctx), units.length);
@@ -382,13 +405,15 @@ function windowUnits(main: DwarfFile, fd: number, win: InfoWindows, start: numbe
 
 async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, jobs: number, lap: (name: string) => void, ld: Loaded, spawned: Worker[]): Promise<Assembler> {
   const tm = opts.timings;
-  const { ectx, dwarf, units, infoBytes, win } = ld;
+  const { elf, dwarf, units, infoBytes, win } = ld;
   // LTO (one merged CU, on one thread as in pahole) and small inputs: this thread.
   const here = ld.merged || jobs === 1 || units.length < 2 || infoBytes < (opts.parallelMin ?? PARALLEL_MIN);
   // With other threads encoding, this one deduplicates each unit as it appends it.
   const pipelineDedup = !here && opts.dedup !== false && opts.pipelineDedup !== false;
-  const asm = new Assembler({ base: opts.base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: infoBytes, strings: ld.strings, pipelineDedup });
+  const assembler = (ectx: ElfContext): Assembler =>
+    new Assembler({ base: opts.base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: infoBytes, strings: ld.strings, pipelineDedup });
   if (here) {
+    const asm = assembler(ld.context());
     lap("setup");
     let append = 0;
     encodeOnThisThread(ld, features, opts.windowBytes ?? WINDOW_BYTES, (f, done) => {
@@ -400,25 +425,48 @@ async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, 
     if (tm) tm.append = (tm.append ?? 0) + append;
     return asm;
   }
-  const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
-  const init: WorkerInit = {
-    kind: "btfkit-encode",
-    sections: shareSections(dwarf, win !== undefined),
-    window: win,
-    littleEndian: ectx.littleEndian,
-    machine: ectx.machine,
-    features,
-    functions: { names: shareStrings(ectx.functions.entries.map((e) => e.name)), prefixlens: sharedInt32(ectx.functions.entries.map((e) => e.prefixlen)), suffixCount: ectx.functions.suffixCount },
-    sectionInfos: ectx.sections,
-    objects: shareParts(ectx.objects.parts()),
-  };
-  lap("setup");
-  const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
-  const encodeHere = (from: number, to: number): Fragment[] => unitsOf(ld, from, to).map((u) => encodeOne(loader, u, uctx));
   const n = Math.min(jobs, units.length) - 1;
   if (spawned.length < n) spawned.push(...spawnWorkers(n - spawned.length));
-  await runWorkers(init, spawned.slice(0, n), units, asm, encodeHere, opts.onProgress, tm);
-  return asm;
+  const pool = spawned.slice(0, n);
+  // The workers start on their first batches with the DWARF alone; this thread then
+  // builds the ELF-side tables and posts them (see WorkerTables).
+  const posted = new Int32Array(new SharedArrayBuffer(4));
+  const channels = pool.map(() => new MessageChannel());
+  const inits = channels.map(
+    (ch): WorkerInit => ({
+      kind: "btfkit-encode",
+      sections: shareSections(dwarf, win !== undefined),
+      window: win,
+      littleEndian: elf.littleEndian,
+      machine: elf.machine,
+      features,
+      sectionInfos: encoderSections(elf, features),
+      tables: { port: ch.port2, posted },
+    }),
+  );
+  const prepare = (): Prepared => {
+    const ectx = ld.context();
+    const tables: WorkerTables = {
+      functions: { names: shareStrings(ectx.functions.entries.map((e) => e.name)), prefixlens: sharedInt32(ectx.functions.entries.map((e) => e.prefixlen)), suffixCount: ectx.functions.suffixCount },
+      objects: shareParts(ectx.objects.parts()),
+    };
+    for (const ch of channels) ch.port1.postMessage(tables);
+    Atomics.store(posted, 0, 1);
+    Atomics.notify(posted, 0);
+    const asm = assembler(ectx);
+    lap("setup");
+    const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
+    const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
+    return { asm, encodeHere: (from, to) => unitsOf(ld, from, to).map((u) => encodeOne(loader, u, uctx)) };
+  };
+  return runWorkers(inits, pool, units, prepare, opts.onProgress, tm);
+}
+
+/** What {@link runWorkers} needs once the workers have their first batches. */
+interface Prepared {
+  asm: Assembler;
+  /** Encode units [from, to) on this thread. */
+  encodeHere: (from: number, to: number) => Fragment[];
 }
 
 /** The object symbol set's arrays, copied to shared memory (the worker reads them as they are). */
@@ -482,17 +530,17 @@ function batches(units: readonly DwarfUnit[], target: number, tail = Infinity): 
 /**
  * Encode the units on `jobs` threads: `jobs - 1` workers and this thread, which also
  * appends the fragments in order. Batches are handed out lowest first; a bounded
- * number are in flight (done or queued but not yet appended).
+ * number are in flight (done or queued but not yet appended). The workers get their
+ * `inits` and first batches before `prepare` runs (this thread's set-up).
  */
 function runWorkers(
-  init: WorkerInit,
+  inits: WorkerInit[],
   pool: Worker[],
   units: readonly DwarfUnit[],
-  asm: Assembler,
-  encodeHere: (from: number, to: number) => Fragment[],
+  prepare: () => Prepared,
   onProgress?: (done: number, total: number) => void,
   tm?: Record<string, number>,
-): Promise<void> {
+): Promise<Assembler> {
   const jobs = pool.length + 1;
   const total = units.reduce((s, u) => s + (u.end - u.sectionOffset), 0);
   // Enough batches to keep every thread busy to the end, not so many that messages
@@ -504,7 +552,7 @@ function runWorkers(
   // batches and appends, and one queued batch ran out while it was busy (vmlinux at
   // -j2: 0.2-0.25 s of the worker's time idle in the middle of the run, none now).
   const inflightMax = 3 * jobs + 2;
-  return new Promise<void>((resolve, reject) => {
+  return new Promise<Assembler>((resolve, reject) => {
     const workers: Worker[] = [];
     const done = new Map<number, WorkReply>();
     let nextAssign = 0;
@@ -512,12 +560,15 @@ function runWorkers(
     let unitsDone = 0;
     let finished = false;
     let mainWaiting = false;
+    // Set by prepare(), before any message of a worker can come in.
+    let asm: Assembler | undefined;
+    let encodeHere: Prepared["encodeHere"] = () => [];
     const stop = (err?: unknown): void => {
       if (finished) return;
       finished = true;
       for (const w of workers) void w.terminate();
-      if (err) reject(err);
-      else resolve();
+      if (err || !asm) reject(err);
+      else resolve(asm);
     };
     const canAssign = (): boolean => nextAssign < plan.length && nextAssign - nextMerge < inflightMax;
     const assign = (w: Worker): boolean => {
@@ -542,7 +593,7 @@ function runWorkers(
           }
           const ta = performance.now();
           for (const f of r.frags) {
-            asm.add(f);
+            asm!.add(f);
             onProgress?.(++unitsDone, units.length);
           }
           if (tm) {
@@ -580,13 +631,13 @@ function runWorkers(
       }
       setImmediate(mainStep); // let the workers' messages in between batches
     };
-    for (const w of pool) {
+    for (const [i, w] of pool.entries()) {
       workers.push(w);
       if (w.threadId < 0) {
         stop(new Error("encoder worker exited before it started"));
         return;
       }
-      w.postMessage(init);
+      w.postMessage(inits[i]!, [inits[i]!.tables.port]);
       w.on("message", (r: WorkReply) => {
         if (finished) return;
         done.set(r.batch, r);
@@ -600,6 +651,12 @@ function runWorkers(
       });
       if (!assign(w) || !assign(w) || !assign(w)) idle.push(w);
     }
+    try {
+      ({ asm, encodeHere } = prepare());
+    } catch (e) {
+      stop(e);
+      return;
+    }
     setImmediate(mainStep);
   });
 }
@@ -609,6 +666,44 @@ function errorReply(batch: number, e: unknown): WorkReply {
   return isBtfError(e)
     ? { batch, error: { code: e.code, message: e.detail, offset: e.offset, section: e.section, typeId: e.typeId } }
     : { batch, error: { code: "INTERNAL", message: (e as Error)?.message ?? String(e) } };
+}
+
+/**
+ * A worker's {@link UnitContext}: the ELF-side tables are taken from the
+ * {@link WorkerTables} message when first needed, waiting for it if it has not come yet.
+ */
+class WorkerContext implements UnitContext {
+  readonly features: EncodeFeatures;
+  readonly sections: readonly SectionInfo[];
+  private fns: FunctionLookup | undefined;
+  private objs: ObjectSymbols | undefined;
+
+  constructor(private readonly init: WorkerInit) {
+    this.features = init.features;
+    this.sections = init.sectionInfos;
+  }
+
+  get functions(): FunctionLookup {
+    return this.fns ?? this.receive().fns!;
+  }
+
+  get objects(): ObjectSymbols {
+    return this.objs ?? this.receive().objs!;
+  }
+
+  private receive(): this {
+    const { port, posted } = this.init.tables;
+    let m: { message: unknown } | undefined;
+    // (A bounded wait: should the main thread fail before posting, it terminates
+    // this worker, which must then be back in JS to stop.)
+    while (!(m = receiveMessageOnPort(port))) Atomics.wait(posted, 0, 0, 50);
+    port.close();
+    const t = m.message as WorkerTables;
+    const f = t.functions;
+    this.fns = new FunctionNameTable(f.names.bytes, f.names.count, f.prefixlens, f.suffixCount);
+    this.objs = new ObjectSymbols(t.objects);
+    return this;
+  }
 }
 
 function workerMain(init: WorkerInit): void {
@@ -623,11 +718,7 @@ function workerMain(init: WorkerInit): void {
   const win = init.window;
   const units = win ? [] : compileUnits(dwarf);
   const fd = win ? openOrThrow(win.path) : -1;
-  const functions = new ElfFunctions(
-    sharedStrings(init.functions.names).map((name, i) => ({ name, prefixlen: init.functions.prefixlens[i]! })),
-    init.functions.suffixCount,
-  );
-  const ctx: UnitContext = { features: init.features, functions, sections: init.sectionInfos, objects: new ObjectSymbols(init.objects) };
+  const ctx = new WorkerContext(init);
   const loader = new CuLoader({ machine: init.machine, littleEndian: init.littleEndian, features: init.features });
   parentPort!.on("message", (req: WorkRequest) => {
     let reply: WorkReply;

@@ -14,7 +14,8 @@ import { join } from "node:path";
 import { BtfError, ElfFile, dumpRaw, parseBtf, PipelinedDedup, writeBtf } from "../../src/index.js";
 import fc from "fast-check";
 import { encodeBtf, parseFeatures, defaultFeatures, ElfFunctions, msort, bsearch, compileUnits, mergesUnits } from "../../src/encode/index.js";
-import { ObjectSymbols, sortByFunctionName } from "../../src/encode/elf-info.js";
+import { FunctionNameTable, ObjectSymbols, sortByFunctionName } from "../../src/encode/elf-info.js";
+import { shareStrings } from "../../src/io/shared-strings.js";
 import { readSymbolTable } from "../../src/elf/symbols.js";
 import { strcmp, strncmp } from "../../src/encode/libc.js";
 import { dwarfFromElf } from "../../src/dwarf/elf-dwarf.js";
@@ -323,6 +324,34 @@ test("saved functions' order: a counting sort by rank where functions_cmp is a t
     { numRuns: 500 },
   );
   assert.ok(ranked > 100, `${ranked} runs ranked`);
+});
+
+test("function name table: a worker's searches over the names' bytes find what ElfFunctions' find", () => {
+  // Tables sorted as fromSymbols sorts them (so with pahole's quirks: equal prefixes,
+  // intransitive triples) and unsorted ones; names with dots, dashes, non-ASCII
+  // characters (compared decoded) and duplicates; probes of every name, of prefixes
+  // and of strangers.
+  const piece = fc.oneof(fc.stringMatching(/^[ab_.-]{1,4}$/), fc.constantFrom("é", "ß", "\u{1F600}", "a.é", "z"));
+  const nameArb = fc.array(piece, { minLength: 1, maxLength: 3 }).map((p) => p.join(""));
+  const sym = (name: string, i: number) => ({ index: i, name, value: 0n, size: 0, type: 2, bind: 0, visibility: 0, rawShndx: 1, shndx: 1 });
+  fc.assert(
+    fc.property(fc.array(nameArb, { maxLength: 60 }), fc.array(nameArb, { maxLength: 20 }), fc.boolean(), (names, probes, sorted) => {
+      const f = sorted
+        ? ElfFunctions.fromSymbols(names.map(sym))
+        : new ElfFunctions(names.map((name) => ({ name, prefixlen: name.indexOf(".") >= 0 ? name.indexOf(".") : name.length })), 1);
+      const sh = shareStrings(f.entries.map((e) => e.name));
+      const t = new FunctionNameTable(sh.bytes, sh.count, Int32Array.from(f.entries, (e) => e.prefixlen), f.suffixCount);
+      assert.equal(t.count, f.count);
+      assert.equal(t.suffixCount, f.suffixCount);
+      for (const k of [...names, ...names.map((n) => n.slice(0, n.indexOf(".") >= 0 ? n.indexOf(".") : n.length)), ...probes, ""]) {
+        assert.equal(t.findExact(k), f.findExact(k), `exact ${JSON.stringify(k)}`);
+        assert.equal(t.findPrefix(k), f.findPrefix(k), `prefix ${JSON.stringify(k)}`);
+      }
+      for (let i = 0; i < t.count; i++) assert.equal(t.name(i), f.entries[i]!.name);
+    }),
+    { numRuns: 500 },
+  );
+  assert.throws(() => new FunctionNameTable(new TextEncoder().encode("a\0b"), 2, Int32Array.of(1, 1), 0), /2 names expected, 1 found/);
 });
 
 test("ELF function table: pahole's prefix order can hide an exact name from bsearch", () => {
