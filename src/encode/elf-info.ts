@@ -94,19 +94,31 @@ export class ElfFunctions implements FunctionLookup {
   readonly kfunc: Uint8Array;
   /** Per entry: its kfunc flags (`KF_*`). */
   readonly kfuncFlags: Uint32Array;
+  /**
+   * The names as bytes, when the table was made from a symbol table's columns: its
+   * string table, and where each entry's (NUL-terminated) name starts in it. What a
+   * worker's {@link FunctionNameTable} searches, without encoding the names again.
+   */
+  readonly nameBytes: { bytes: Uint8Array; starts: Int32Array } | undefined;
 
-  constructor(entries: ElfFunction[], suffixCount: number) {
+  constructor(entries: ElfFunction[], suffixCount: number, nameBytes?: { bytes: Uint8Array; starts: Int32Array }) {
     this.entries = entries;
     this.suffixCount = suffixCount;
     this.kfunc = new Uint8Array(entries.length);
     this.kfuncFlags = new Uint32Array(entries.length);
+    this.nameBytes = nameBytes;
   }
 
   /** pahole `elf_functions__collect`: from the symbols of `.symtab`, in table order. */
   static fromSymbols(syms: readonly ElfSymbol[] | SymbolTable): ElfFunctions {
     const names: string[] = [];
+    const offsets: number[] = [];
     if (syms instanceof SymbolTable) {
-      for (let i = 0; i < syms.count; i++) if (syms.type(i) === STT_FUNC) names.push(syms.name(i));
+      for (let i = 0; i < syms.count; i++)
+        if (syms.type(i) === STT_FUNC) {
+          names.push(syms.name(i));
+          offsets.push(syms.nameOffset(i));
+        }
     } else for (const s of syms) if (s.type === STT_FUNC) names.push(s.name);
     let suffix = 0;
     const prefixlens = new Int32Array(names.length);
@@ -119,7 +131,11 @@ export class ElfFunctions implements FunctionLookup {
       order[i] = i;
     }
     sortByFunctionName(order, names, prefixlens);
-    return new ElfFunctions(Array.from(order, (i): ElfFunction => ({ name: names[i]!, prefixlen: prefixlens[i]! })), suffix);
+    const entries = Array.from(order, (i): ElfFunction => ({ name: names[i]!, prefixlen: prefixlens[i]! }));
+    // (Name offset 0 reads as "": the string table's first byte must then be its NUL.)
+    const strtab = syms instanceof SymbolTable ? syms.strings : undefined;
+    const nameBytes = strtab && (strtab[0] === 0 || !offsets.includes(0)) ? { bytes: strtab, starts: Int32Array.from(order, (i) => offsets[i]!) } : undefined;
+    return new ElfFunctions(entries, suffix, nameBytes);
   }
 
   private readonly exactCache = new Map<string, number>();
@@ -250,38 +266,45 @@ export interface FunctionLookup {
  * entries, as `ElfFunctions` does.
  *
  * @example
- * const t = new FunctionNameTable(new TextEncoder().encode("a\0b.isra.0\0"), 2, Int32Array.of(1, 1), 1);
+ * const t = new FunctionNameTable(new TextEncoder().encode("a\0b.isra.0\0"), Int32Array.of(0, 2), Int32Array.of(1, 1), 1);
  * t.findExact("a"); // 0
  * t.findPrefix("b"); // 1
  */
 export class FunctionNameTable implements FunctionLookup {
-  private readonly starts: Int32Array;
   private readonly exactCache = new Map<string, number>();
   private readonly prefixCache = new Map<string, number>();
 
   /**
-   * @param bytes `count` names, each followed by a NUL
+   * @param bytes the names, each followed by a NUL
+   * @param starts where each entry's name starts in `bytes`, in table order
    * @param prefixlens each entry's prefix length, as {@link ElfFunction.prefixlen}
+   * @throws {BtfError} INVALID when a name does not start and end in `bytes`
    */
   constructor(
     private readonly bytes: Uint8Array,
-    count: number,
+    private readonly starts: Int32Array,
     private readonly prefixlens: Int32Array,
     readonly suffixCount: number,
   ) {
-    const starts = new Int32Array(count + 1);
-    let at = 0;
-    for (let i = 0; i < count; i++) {
+    if (prefixlens.length !== starts.length) throw new BtfError("INVALID", `function name table: ${starts.length} names, ${prefixlens.length} prefix lengths`);
+    const last = bytes.lastIndexOf(0);
+    for (let i = 0; i < starts.length; i++)
+      if (!(starts[i]! >= 0 && starts[i]! <= last)) throw new BtfError("INVALID", `function name table: name ${i} at ${starts[i]} is not NUL-terminated in its ${bytes.length} bytes`);
+  }
+
+  /** Where the names start in bytes holding `count` NUL-terminated names in a row. */
+  static startsOf(bytes: Uint8Array, count: number): Int32Array {
+    const starts = new Int32Array(count);
+    for (let i = 0, at = 0; i < count; i++) {
       starts[i] = at;
       at = bytes.indexOf(0, at) + 1;
       if (at === 0) throw new BtfError("INVALID", `function name table: ${count} names expected, ${i} found`);
     }
-    starts[count] = at;
-    this.starts = starts;
+    return starts;
   }
 
   get count(): number {
-    return this.starts.length - 1;
+    return this.starts.length;
   }
 
   /** Entry i's name, decoded. */
@@ -326,7 +349,7 @@ export class FunctionNameTable implements FunctionLookup {
     const starts = this.starts;
     const pls = this.prefixlens;
     let l = 0;
-    let u = starts.length - 1;
+    let u = starts.length;
     while (l < u) {
       const idx = (l + u) >>> 1;
       // functions_cmp: strncmp over the prefix when both have the same length of it, else strcmp.
@@ -357,7 +380,7 @@ export class FunctionNameTable implements FunctionLookup {
   private searchDecoded(key: string, prefix: boolean): number {
     const keyPl = prefix ? key.length : 0;
     let l = 0;
-    let u = this.starts.length - 1;
+    let u = this.starts.length;
     while (l < u) {
       const idx = (l + u) >>> 1;
       const c = this.compareDecoded(key, keyPl, idx);

@@ -90,16 +90,18 @@ export function encoderSections(elf: ElfFile, features: EncodeFeatures): Section
 
 /**
  * The ELF-side tables (pahole `btf_encoder__new`): function symbols, kfuncs,
- * sections, object symbols.
+ * sections, object symbols; `onFunctions` gets the function table as soon as it is
+ * complete, before the object symbols are collected.
  * @throws {BtfError} NOT_FOUND without `.symtab` (pahole cannot create its encoder).
  */
-export function elfContext(elf: ElfFile, features: EncodeFeatures): ElfContext {
+export function elfContext(elf: ElfFile, features: EncodeFeatures, onFunctions?: (functions: ElfFunctions) => void): ElfContext {
   const symSec = requireSymtab(elf);
   // A relocatable file's symbol objects are parsed for its relocations anyway (and
   // cached); a linked file's (a kernel's 119 k) are read as columns, without objects.
   const syms = elf.type === 1 /* ET_REL */ ? elf.symbols(symSec) : readSymbolTable(elf, symSec);
   const functions = ElfFunctions.fromSymbols(syms);
   if (features.declTagKfuncs) collectKfuncs(elf, syms, functions);
+  onFunctions?.(functions);
   return {
     machine: elf.machine,
     littleEndian: elf.littleEndian,

@@ -32,7 +32,7 @@ import { dwarfFromElf } from "../dwarf/elf-dwarf.js";
 import { compileUnits, dwarfStrings, elfContext, encodeMerged, encodeOne, encoderSections, finishBtf, finishDedup, mergesUnits, requireSymtab, resolveFeatures, type ElfContext, type EncodeOptions } from "../encode/index.js";
 import { Assembler, type StringSource } from "../encode/merge.js";
 import { CuLoader } from "../encode/loader.js";
-import { FunctionNameTable, ObjectSymbols, type FunctionLookup, type ObjectSymbolParts, type SectionInfo } from "../encode/elf-info.js";
+import { FunctionNameTable, ObjectSymbols, type ElfFunctions, type FunctionLookup, type ObjectSymbolParts, type SectionInfo } from "../encode/elf-info.js";
 import type { EncodeFeatures } from "../encode/features.js";
 import type { Fragment, UnitContext } from "../encode/unit.js";
 import { openOrThrow, readElfSections, readFileRange, readSectionInto, readUnitHeaders, type ReusableBuffer } from "./elf-sparse.js";
@@ -119,22 +119,21 @@ interface WorkerInit {
   sectionInfos: SectionInfo[];
   /** .debug_info is read in windows from the file (absent from `sections`). */
   window?: InfoWindows;
-  /** Where the {@link WorkerTables} come, and a flag set (to 1) once they are posted. */
+  /** Where the {@link WorkerTables} come, and how many have been posted (a shared counter). */
   tables: { port: MessagePort; posted: Int32Array };
 }
 
 /**
- * The ELF-side tables, which the main thread builds (a kernel's in ~0.2 s) while
- * the workers already decode their first units: a worker waits for them only when a
- * unit's functions or variables are matched against the symbols, at the end of its
- * first unit, by when they are there.
+ * The ELF-side tables, which the main thread builds (a kernel's in ~0.2 s) while the
+ * workers already decode their first units, and posts one at a time as each is done:
+ * a worker waits for one only when a unit's functions (then variables) are matched
+ * against the symbols, at the end of its first unit.
  */
-interface WorkerTables {
-  /** The ELF function table: names and prefix lengths (see {@link shareStrings}). */
-  functions: { names: SharedStrings; prefixlens: Int32Array; suffixCount: number };
+type WorkerTables =
+  /** The ELF function table: its names' bytes, where each starts, prefix lengths (see FunctionNameTable). */
+  | { functions: { bytes: Uint8Array; starts: Int32Array; prefixlens: Int32Array; suffixCount: number } }
   /** The `ObjectSymbols` set's arrays, in shared memory. */
-  objects: ObjectSymbolParts;
-}
+  | { objects: ObjectSymbolParts };
 
 interface WorkRequest {
   batch: number;
@@ -273,8 +272,8 @@ function spawnWorkers(n: number): Worker[] {
 /** A file read for encoding (see {@link loadForEncode}). */
 interface Loaded {
   elf: ElfFile;
-  /** The ELF-side tables ({@link elfContext}), built on first call. */
-  context(): ElfContext;
+  /** The ELF-side tables ({@link elfContext}, with its `onFunctions`), built on first call. */
+  context(onFunctions?: (functions: ElfFunctions) => void): ElfContext;
   dwarf: DwarfFile;
   units: readonly DwarfUnit[];
   infoBytes: number;
@@ -309,7 +308,7 @@ async function loadForEncode(path: string, features: EncodeFeatures, read: { sha
   }
   requireSymtab(elf);
   let ectx: ElfContext | undefined;
-  const context = (): ElfContext => (ectx ??= elfContext(elf, features));
+  const context = (onFunctions?: (functions: ElfFunctions) => void): ElfContext => (ectx ??= elfContext(elf, features, onFunctions));
   const dwarf = dwarfFromElf(elf, { layout: "libdwfl", relocateInPlace: true }); // the bytes were read for this
   const units = compileUnits(dwarf);
   const infoBytes = dwarf.sectionData(".debug_info")?.length ?? 0;
@@ -445,14 +444,13 @@ async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, 
     }),
   );
   const prepare = (): Prepared => {
-    const ectx = ld.context();
-    const tables: WorkerTables = {
-      functions: { names: shareStrings(ectx.functions.entries.map((e) => e.name)), prefixlens: sharedInt32(ectx.functions.entries.map((e) => e.prefixlen)), suffixCount: ectx.functions.suffixCount },
-      objects: shareParts(ectx.objects.parts()),
+    const post = (t: WorkerTables): void => {
+      for (const ch of channels) ch.port1.postMessage(t);
+      Atomics.add(posted, 0, 1);
+      Atomics.notify(posted, 0);
     };
-    for (const ch of channels) ch.port1.postMessage(tables);
-    Atomics.store(posted, 0, 1);
-    Atomics.notify(posted, 0);
+    const ectx = ld.context((fns) => post({ functions: shareFunctions(fns) }));
+    post({ objects: shareParts(ectx.objects.parts()) });
     const asm = assembler(ectx);
     lap("setup");
     const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
@@ -480,10 +478,22 @@ function shareParts(p: ObjectSymbolParts): ObjectSymbolParts {
 }
 
 /** `list` as an Int32Array in shared memory. */
-function sharedInt32(list: readonly number[]): Int32Array {
+function sharedInt32(list: ArrayLike<number>): Int32Array {
   const a = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, list.length)));
   a.set(list);
   return a.subarray(0, list.length);
+}
+
+/**
+ * The function table for a worker's FunctionNameTable: the names' bytes where they
+ * are (a symbol table's strings, in the file buffer's shared memory), else copied there.
+ */
+function shareFunctions(fns: ElfFunctions): Extract<WorkerTables, { functions: unknown }>["functions"] {
+  const prefixlens = sharedInt32(Int32Array.from(fns.entries, (e) => e.prefixlen));
+  const nb = fns.nameBytes;
+  if (nb && nb.bytes.buffer instanceof SharedArrayBuffer) return { bytes: nb.bytes, starts: sharedInt32(nb.starts), prefixlens, suffixCount: fns.suffixCount };
+  const sh = shareStrings(fns.entries.map((e) => e.name));
+  return { bytes: sh.bytes, starts: sharedInt32(FunctionNameTable.startsOf(sh.bytes, sh.count)), prefixlens, suffixCount: fns.suffixCount };
 }
 
 /** The DWARF sections as shared memory (views of the file buffer when possible). */
@@ -684,25 +694,32 @@ class WorkerContext implements UnitContext {
   }
 
   get functions(): FunctionLookup {
-    return this.fns ?? this.receive().fns!;
+    while (!this.fns) this.receive();
+    return this.fns;
   }
 
   get objects(): ObjectSymbols {
-    return this.objs ?? this.receive().objs!;
+    while (!this.objs) this.receive();
+    return this.objs;
   }
 
-  private receive(): this {
+  /** Tables taken so far. */
+  private got = 0;
+
+  /** Take the next table, waiting for it to be posted. */
+  private receive(): void {
     const { port, posted } = this.init.tables;
     let m: { message: unknown } | undefined;
     // (A bounded wait: should the main thread fail before posting, it terminates
     // this worker, which must then be back in JS to stop.)
-    while (!(m = receiveMessageOnPort(port))) Atomics.wait(posted, 0, 0, 50);
-    port.close();
+    while (!(m = receiveMessageOnPort(port))) Atomics.wait(posted, 0, this.got, 50);
+    this.got++;
     const t = m.message as WorkerTables;
-    const f = t.functions;
-    this.fns = new FunctionNameTable(f.names.bytes, f.names.count, f.prefixlens, f.suffixCount);
-    this.objs = new ObjectSymbols(t.objects);
-    return this;
+    if ("functions" in t) {
+      const f = t.functions;
+      this.fns = new FunctionNameTable(f.bytes, f.starts, f.prefixlens, f.suffixCount);
+    } else this.objs = new ObjectSymbols(t.objects);
+    if (this.fns && this.objs) port.close();
   }
 }
 

@@ -340,7 +340,7 @@ test("function name table: a worker's searches over the names' bytes find what E
         ? ElfFunctions.fromSymbols(names.map(sym))
         : new ElfFunctions(names.map((name) => ({ name, prefixlen: name.indexOf(".") >= 0 ? name.indexOf(".") : name.length })), 1);
       const sh = shareStrings(f.entries.map((e) => e.name));
-      const t = new FunctionNameTable(sh.bytes, sh.count, Int32Array.from(f.entries, (e) => e.prefixlen), f.suffixCount);
+      const t = new FunctionNameTable(sh.bytes, FunctionNameTable.startsOf(sh.bytes, sh.count), Int32Array.from(f.entries, (e) => e.prefixlen), f.suffixCount);
       assert.equal(t.count, f.count);
       assert.equal(t.suffixCount, f.suffixCount);
       for (const k of [...names, ...names.map((n) => n.slice(0, n.indexOf(".") >= 0 ? n.indexOf(".") : n.length)), ...probes, ""]) {
@@ -351,7 +351,25 @@ test("function name table: a worker's searches over the names' bytes find what E
     }),
     { numRuns: 500 },
   );
-  assert.throws(() => new FunctionNameTable(new TextEncoder().encode("a\0b"), 2, Int32Array.of(1, 1), 0), /2 names expected, 1 found/);
+  assert.throws(() => FunctionNameTable.startsOf(new TextEncoder().encode("a\0b"), 2), /2 names expected, 1 found/);
+  assert.throws(() => new FunctionNameTable(new TextEncoder().encode("a\0b"), Int32Array.of(0, 2), Int32Array.of(1, 1), 0), /name 1 at 2 is not NUL-terminated/);
+});
+
+test("function name table: over a symbol table's own strings (where fromSymbols leaves them), the same finds", () => {
+  for (const name of ["types-gcc-dw5-O0.linked", "params-gcc-dw4-O2.linked", "types-gcc-dw4-m32.linked"]) {
+    const elf = new ElfFile(new Uint8Array(readFileSync(join(FIXTURES, "dwarf", "obj", name))));
+    const f = ElfFunctions.fromSymbols(readSymbolTable(elf, elf.section(".symtab")!));
+    assert.ok(f.nameBytes && f.count > 0, name);
+    const t = new FunctionNameTable(f.nameBytes.bytes, f.nameBytes.starts, Int32Array.from(f.entries, (e) => e.prefixlen), f.suffixCount);
+    for (let i = 0; i < t.count; i++) assert.equal(t.name(i), f.entries[i]!.name);
+    for (const e of f.entries)
+      for (const k of [e.name, e.name.slice(0, e.prefixlen), e.name + "x", e.name.slice(0, -1)]) {
+        assert.equal(t.findExact(k), f.findExact(k), k);
+        assert.equal(t.findPrefix(k), f.findPrefix(k), k);
+      }
+  }
+  // Built from symbol objects, there are no such bytes.
+  assert.equal(ElfFunctions.fromSymbols([]).nameBytes, undefined);
 });
 
 test("ELF function table: pahole's prefix order can hide an exact name from bsearch", () => {
