@@ -154,26 +154,43 @@ test("encode: a linked file's .debug_info read in windows gives pahole's bytes, 
   assertSameBtf(writeBtf(await encodeFile(file, { jobs: 3, parallelMin: 0 })), want, "-j3");
 });
 
-test("encode: workers started early are stopped when the file stays on one thread, and when encoding fails", () => {
+test("encode: workers started early are stopped when the file stays on one thread, when encoding fails, and when the ELF-side tables fail", () => {
   // parallelMin 0 starts the workers as soon as the ELF headers are read; these inputs
   // (one CU each, the second failing) are then encoded on the calling thread. A worker
   // left running keeps the process alive: the child must exit on its own, with the
   // outcome expected.
+  //
+  // And a file that fails in the ELF-side tables, built while the workers already
+  // decode their first units (and then wait for the tables): the kfunc file with its
+  // .BTF_ids section cut right after a kfunc set's header, so that the set's kfuncs lie
+  // outside it. The same error as on one thread, and no worker left waiting.
+  const dir = mkdtempSync(join(tmpdir(), "btfkit-early-"));
+  const bytes = new Uint8Array(readFileSync(objPath("funcs-gcc-O2-dw5")));
+  const elf = new ElfFile(bytes);
+  const ids = elf.section(".BTF_ids")!;
+  assert.ok(elf.is64 && elf.littleEndian && ids, "an x86-64 object with .BTF_ids");
+  const set = elf.symbols(elf.section(".symtab")!).find((x) => x.name.startsWith("__BTF_ID__set8__") && x.shndx === ids.index && x.size > 8)!;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset);
+  const shoff = Number(dv.getBigUint64(0x28, true));
+  dv.setBigUint64(shoff + ids.index * dv.getUint16(0x3a, true) + 32, set.value - ids.addr + 8n, true); // sh_size
+  const cut = join(dir, "cut-btf-ids.o");
+  writeFileSync(cut, bytes);
   const mod = new URL("../../src/io/encode-workers.js", import.meta.url).href;
   const code = `import { encodeFile } from ${JSON.stringify(mod)};
     const one = await encodeFile(${JSON.stringify(objPath("types-clang-O0-dw5"))}, { jobs: 2, parallelMin: 0 });
     let failed = "";
     await encodeFile(${JSON.stringify(objPath("atomic-gcc"))}, { jobs: 2, parallelMin: 0 }).catch((e) => (failed = e.code));
-    console.log(one.nrTypes > 0, failed);`;
-  // (A script file: run with `node -e`, the child exited even with a worker left running.)
-  const dir = mkdtempSync(join(tmpdir(), "btfkit-early-"));
+    const tables = [];
+    for (const jobs of [1, 2]) await encodeFile(${JSON.stringify(cut)}, { jobs, parallelMin: 0 }).then(() => tables.push("none"), (e) => tables.push(e.code + ": " + e.message));
+    console.log(one.nrTypes > 0, failed, tables[0] === tables[1], tables[1]);`;
+  // (A script file: run with \`node -e\`, the child exited even with a worker left running.)
   const script = join(dir, "child.mjs");
   writeFileSync(script, code);
   const r = spawnSync(process.execPath, [script], { encoding: "utf8", timeout: 60_000 });
   rmSync(dir, { recursive: true, force: true });
   assert.equal(r.signal, null, "the process did not exit by itself (a worker left running?)");
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout.trim(), "true UNSUPPORTED");
+  assert.match(r.stdout.trim(), /^true UNSUPPORTED true MALFORMED: .*outside section '\.BTF_ids'/);
 });
 
 test("encode: progress is reported once per compilation unit", () => {
