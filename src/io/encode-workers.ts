@@ -10,7 +10,9 @@
  *   `.debug_info`) is encoded in about pahole's memory on one thread.
  * - The main thread resolves what must be done once (relocation, decompression, the
  *   ELF function table) and shares the other DWARF sections with the workers (no
- *   copy: workers see the file buffer itself).
+ *   copy: workers see the file buffer itself). The workers start on their first units
+ *   with the DWARF alone; the ELF-side tables follow as they are built
+ *   (`WorkerTables`).
  * - `jobs - 1` workers and the main thread encode consecutive batches of CUs into
  *   fragments (src/encode/unit.ts); the main thread appends them strictly in CU
  *   order, so the output does not depend on the number of threads. A bounded number
@@ -23,7 +25,7 @@
 import { isMainThread, MessageChannel, parentPort, receiveMessageOnPort, Worker, workerData, type MessagePort } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { detachEarly } from "./detach.js";
-import { shareStrings, type SharedStrings } from "./shared-strings.js";
+import { shareStrings } from "./shared-strings.js";
 import { BtfError, isBtfError, type BtfErrorCode } from "../internal/errors.js";
 import type { Btf } from "../btf/btf.js";
 import { ElfFile, type ElfSection } from "../elf/elf.js";
