@@ -313,20 +313,16 @@ export class FunctionNameTable implements FunctionLookup {
   }
 
   findExact(name: string): number {
-    let r = this.exactCache.get(name);
-    if (r === undefined) {
-      r = this.search(name, false);
-      this.exactCache.set(name, r);
-    }
-    return r;
+    return this.cached(this.exactCache, name, false);
   }
 
   findPrefix(name: string): number {
-    let r = this.prefixCache.get(name);
-    if (r === undefined) {
-      r = this.search(name, true);
-      this.prefixCache.set(name, r);
-    }
+    return this.cached(this.prefixCache, name, true);
+  }
+
+  private cached(cache: Map<string, number>, name: string, prefix: boolean): number {
+    let r = cache.get(name);
+    if (r === undefined) cache.set(name, (r = this.search(name, prefix)));
     return r;
   }
 
@@ -338,52 +334,19 @@ export class FunctionNameTable implements FunctionLookup {
     const n = key.length;
     if (this.kb.length <= n) this.kb = new Uint8Array(2 * n + 1);
     const kb = this.kb;
-    for (let k = 0; k < n; k++) {
+    let ascii = true;
+    for (let k = 0; k < n && ascii; k++) {
       const c = key.charCodeAt(k);
-      if (c >= 0x80) return this.searchDecoded(key, prefix);
       kb[k] = c;
+      ascii = c < 0x80;
     }
     kb[n] = 0;
     const keyPl = prefix ? n : 0;
-    const b = this.bytes;
-    const starts = this.starts;
-    const pls = this.prefixlens;
-    let l = 0;
-    let u = starts.length;
-    while (l < u) {
-      const idx = (l + u) >>> 1;
-      // functions_cmp: strncmp over the prefix when both have the same length of it, else strcmp.
-      const pl = pls[idx]!;
-      const limit = keyPl && keyPl === pl ? pl : 0x7fffffff;
-      // (An entry's non-ASCII character, a UTF-8 byte >= 0xc2 here, differs from the
-      // key's ASCII one there and sorts above it, as the decoded code unit would: the
-      // comparison ends there with the sign ElfFunctions gets. Both prefix lengths are
-      // in code units, equal to bytes up to there.)
-      let c = 0;
-      for (let k = 0, p = starts[idx]!; k < limit; k++, p++) {
-        const ca = kb[k]!;
-        const cb = b[p]!;
-        if (ca !== cb) {
-          c = ca - cb;
-          break;
-        }
-        if (ca === 0) break;
-      }
-      if (c < 0) u = idx;
-      else if (c > 0) l = idx + 1;
-      else return idx;
-    }
-    return -1;
-  }
-
-  /** {@link search} for a key with a non-ASCII character. */
-  private searchDecoded(key: string, prefix: boolean): number {
-    const keyPl = prefix ? key.length : 0;
     let l = 0;
     let u = this.starts.length;
     while (l < u) {
       const idx = (l + u) >>> 1;
-      const c = this.compareDecoded(key, keyPl, idx);
+      const c = ascii ? this.compareBytes(keyPl, idx) : functionsCmp({ name: key, prefixlen: keyPl }, { name: this.name(idx), prefixlen: this.prefixlens[idx]! });
       if (c < 0) u = idx;
       else if (c > 0) l = idx + 1;
       else return idx;
@@ -391,11 +354,26 @@ export class FunctionNameTable implements FunctionLookup {
     return -1;
   }
 
-  /** pahole `functions_cmp({key, keyPrefixlen}, entry i)` on the decoded entry, as {@link ElfFunctions}. */
-  private compareDecoded(key: string, keyPrefixlen: number, i: number): number {
-    const pl = this.prefixlens[i]!;
-    const e = this.name(i);
-    return keyPrefixlen && keyPrefixlen === pl ? strncmp(key, e, pl) : strcmp(key, e);
+  /**
+   * `functions_cmp` of the ASCII key in `kb` (prefix length `keyPl`) with entry `idx`,
+   * byte by byte: `strncmp` over the prefix when both have the same length of it, else
+   * `strcmp`. (An entry's non-ASCII character, a UTF-8 byte >= 0xc2 here, differs from
+   * the key's ASCII one there and sorts above it, as the decoded code unit would: the
+   * comparison ends there with the sign ElfFunctions gets. Both prefix lengths are in
+   * code units, equal to bytes up to there.)
+   */
+  private compareBytes(keyPl: number, idx: number): number {
+    const pl = this.prefixlens[idx]!;
+    const limit = keyPl && keyPl === pl ? pl : 0x7fffffff;
+    const kb = this.kb;
+    const b = this.bytes;
+    for (let k = 0, p = this.starts[idx]!; k < limit; k++, p++) {
+      const ca = kb[k]!;
+      const cb = b[p]!;
+      if (ca !== cb) return ca - cb;
+      if (ca === 0) return 0;
+    }
+    return 0;
   }
 }
 

@@ -433,18 +433,16 @@ async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, 
   // builds the ELF-side tables and posts them (see WorkerTables).
   const posted = new Int32Array(new SharedArrayBuffer(4));
   const channels = pool.map(() => new MessageChannel());
-  const inits = channels.map(
-    (ch): WorkerInit => ({
-      kind: "btfkit-encode",
-      sections: shareSections(dwarf, win !== undefined),
-      window: win,
-      littleEndian: elf.littleEndian,
-      machine: elf.machine,
-      features,
-      sectionInfos: encoderSections(elf, features),
-      tables: { port: ch.port2, posted },
-    }),
-  );
+  const init: Omit<WorkerInit, "tables"> = {
+    kind: "btfkit-encode",
+    sections: shareSections(dwarf, win !== undefined),
+    window: win,
+    littleEndian: elf.littleEndian,
+    machine: elf.machine,
+    features,
+    sectionInfos: encoderSections(elf, features),
+  };
+  const inits = channels.map((ch): WorkerInit => ({ ...init, tables: { port: ch.port2, posted } }));
   const prepare = (): Prepared => {
     const post = (t: WorkerTables): void => {
       for (const ch of channels) ch.port1.postMessage(t);

@@ -2,11 +2,9 @@
  * Lists of strings handed to worker threads in shared memory (see {@link SharedStrings}).
  * @module
  */
-import { cstring } from "../elf/strtab.js";
-
 /**
  * A list of strings in shared memory: UTF-8, each followed by a NUL (`count` of them
- * in `bytes`).
+ * in `bytes`), as a worker's `FunctionNameTable` reads them.
  *
  * Why not let `postMessage` clone a `string[]`: the clone of a kernel's function table
  * is one 2 MB message buffer, which the worker frees once it has read it. glibc's
@@ -34,12 +32,4 @@ export function shareStrings(list: readonly string[]): SharedStrings {
     bytes[at++] = 0;
   }
   return { bytes: bytes.subarray(0, at), count: list.length };
-}
-
-/** The strings of {@link shareStrings}. */
-export function sharedStrings(sh: SharedStrings): string[] {
-  const out: string[] = [];
-  const b = sh.bytes;
-  for (let start = 0; out.length < sh.count; start = b.indexOf(0, start) + 1) out.push(cstring(b, start) ?? "");
-  return out;
 }
