@@ -18,6 +18,19 @@ export const loadavg = (): string => readFileSync("/proc/loadavg", "utf8").split
 /** A shell word. */
 export const sh = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/**
+ * The argv that runs the CLI file `cli` as the installed `btfkit` command runs it: this
+ * process's node, with the V8 flags of the file's `#!/usr/bin/env -S node ...` line.
+ */
+export function cliArgv(cli: string): string[] {
+  const first = readFileSync(cli, "utf8").split("\n", 1)[0] ?? "";
+  const m = /^#!\/usr\/bin\/env\s+(?:-S\s+)?node((?:\s+--\S+)*)\s*$/.exec(first);
+  return [process.execPath, ...(m?.[1]?.trim().split(/\s+/).filter(Boolean) ?? []), cli];
+}
+
+/** {@link cliArgv} as one shell command. */
+export const cliCommand = (cli: string): string => cliArgv(cli).map(sh).join(" ");
+
 /** Exit 2 with a message unless every path exists and hyperfine is installed. */
 export function requireInputs(bench: string, paths: readonly (readonly [string, string])[]): void {
   for (const [p, what] of paths) {

@@ -20,6 +20,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { cpus, homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cliArgv } from "./common.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const CLI = join(ROOT, "bin", "btfkit.js");
@@ -92,7 +93,7 @@ out();
 const vin = join(SPY, "vmlinux", "in.btf");
 const vout = join(tmp, "vmlinux.btf");
 log("bench/dedup: vmlinux ...");
-const kit = ["node", CLI, "dedup", vin, "-o", vout];
+const kit = [...cliArgv(CLI), "dedup", vin, "-o", vout];
 const ref = [BTFREF, "dedup", vin, join(tmp, "vmlinux.ref.btf")];
 const [tk, tr] = hyperfine([kit.map(sh).join(" "), ref.map(sh).join(" ")], RUNS);
 const rk = peakRss(kit);

@@ -20,7 +20,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { cpus, homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { arg, hyperfineInterleaved, loadavg, log, median, peakRss, requireInputs, scratchDir, sh, type Timing } from "./common.js";
+import { arg, cliCommand, hyperfineInterleaved, loadavg, log, median, peakRss, requireInputs, scratchDir, sh, type Timing } from "./common.js";
 import { encodeFile } from "../src/io/encode-workers.js";
 import { parseBtf } from "../src/btf/parse.js";
 
@@ -55,7 +55,7 @@ function compare(title: string, input: string, extra: { pahole: string; btfkit: 
     const pf = join(tmp, `pahole-j${j}.btf`);
     const bf = join(tmp, `btfkit-j${j}.btf`);
     cmds.push({ label: "pahole 1.30", j, file: pf, prepare: `rm -f ${sh(pf)}`, cmd: `${sh(PAHOLE)} -J --btf_features=default -j${j} ${extra.pahole} --btf_encode_detached=${sh(pf)} ${sh(input)}` });
-    cmds.push({ label: "btfkit", j, file: bf, prepare: `rm -f ${sh(bf)}`, cmd: `${sh(process.execPath)} ${sh(CLI)} encode ${sh(input)} -j ${j} ${extra.btfkit} -o ${sh(bf)}` });
+    cmds.push({ label: "btfkit", j, file: bf, prepare: `rm -f ${sh(bf)}`, cmd: `${cliCommand(CLI)} encode ${sh(input)} -j ${j} ${extra.btfkit} -o ${sh(bf)}` });
   }
   log(`bench/encode: ${title}: hyperfine, ${RUNS} rounds (load ${loadavg()})`);
   const times = hyperfineInterleaved(tmp, cmds, RUNS);

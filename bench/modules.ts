@@ -18,7 +18,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "
 import { cpus, homedir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { arg, hyperfine, loadavg, log, peakRss, requireInputs, scratchDir, sh, type Timing } from "./common.js";
+import { arg, cliCommand, hyperfine, loadavg, log, peakRss, requireInputs, scratchDir, sh, type Timing } from "./common.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const CLI = join(ROOT, "bin", "btfkit.js");
@@ -53,8 +53,8 @@ const fmt = (t: Timing): string => `${t.mean.toFixed(1)} ± ${(t.stddev ?? 0).to
 
 const bOut = join(tmp, "btfkit");
 const pOut = join(tmp, "pahole");
-const node = sh(process.execPath);
-const encode = { cmd: `${node} ${sh(CLI)} modules encode ${sh(TREE)} --base ${sh(BASE)} --detached ${sh(bOut)} -j ${JOBS}`, prepare: `rm -rf ${sh(bOut)}` };
+const cli = cliCommand(CLI); // as the `btfkit` command runs it
+const encode = { cmd: `${cli} modules encode ${sh(TREE)} --base ${sh(BASE)} --detached ${sh(bOut)} -j ${JOBS}`, prepare: `rm -rf ${sh(bOut)}` };
 // One pahole per module, JOBS at a time, each writing OUT/REL.btf.
 const paholeOne = `mkdir -p "$(dirname ${sh(pOut)}/{})" && exec ${sh(PAHOLE)} -J --btf_features=default --btf_base ${sh(BASE)} --btf_encode_detached=${sh(pOut)}/{}.btf {}`;
 const pahole = {
@@ -73,8 +73,8 @@ for (const m of modules) {
   const b = join(pOut, rel + ".btf");
   if (existsSync(a) && existsSync(b) && readFileSync(a).equals(readFileSync(b))) same++;
 }
-const report = { cmd: `${node} ${sh(CLI)} modules report ${sh(TREE)} --base ${sh(BASE)} --method dwarf -j ${JOBS} --json`, prepare: "true" };
-const check = { cmd: `${node} ${sh(CLI)} modules check ${sh(join(KERNELS, "6.1", "modules"))} --base ${sh(BASE)}`, prepare: "true" };
+const report = { cmd: `${cli} modules report ${sh(TREE)} --base ${sh(BASE)} --method dwarf -j ${JOBS} --json`, prepare: "true" };
+const check = { cmd: `${cli} modules check ${sh(join(KERNELS, "6.1", "modules"))} --base ${sh(BASE)}`, prepare: "true" };
 const [tr, tc] = hyperfine(tmp, [report, check], 1, 0);
 const rr = peakRss(report.cmd, report.prepare);
 

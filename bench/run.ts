@@ -27,6 +27,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { cpus, homedir, tmpdir, totalmem } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cliArgv } from "./common.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const CLI = join(ROOT, "bin", "btfkit.js");
@@ -109,11 +110,12 @@ function hyperfine(title: string, input: string, cmds: { name: string; cmd: stri
 const hasHyperfine = Boolean(which("hyperfine"));
 if (!hasHyperfine) skip("wall-time comparisons", "hyperfine not installed (apt-get install hyperfine)");
 const node = process.execPath;
+const cli = cliArgv(CLI).join(" "); // as the `btfkit` command runs it
 
 if (hasHyperfine && existsSync(SYSFS)) {
   const bt = (json: boolean) => bpftools.map((t) => ({ name: t.label, cmd: `${t.path}${json ? " -j" : ""} btf dump file ${SYSFS} format raw` }));
-  hyperfine("raw dump", SYSFS, [{ name: "btfkit", cmd: `${node} ${CLI} dump ${SYSFS}` }, ...bt(false)]);
-  hyperfine("JSON dump (-j)", SYSFS, [{ name: "btfkit", cmd: `${node} ${CLI} dump -j ${SYSFS}` }, ...bt(true)]);
+  hyperfine("raw dump", SYSFS, [{ name: "btfkit", cmd: `${cli} dump ${SYSFS}` }, ...bt(false)]);
+  hyperfine("JSON dump (-j)", SYSFS, [{ name: "btfkit", cmd: `${cli} dump -j ${SYSFS}` }, ...bt(true)]);
 } else if (hasHyperfine) skip("vmlinux dumps", `${SYSFS} not present`);
 
 /** The largest .ko under the 6.1 modules (by file size). */
@@ -133,7 +135,7 @@ const base61 = join(KERNELS, "6.1", "vmlinux.btf");
 const mod61 = existsSync(base61) ? largestModule(join(KERNELS, "6.1", "modules")) : undefined;
 if (hasHyperfine && mod61) {
   hyperfine("split module raw dump", `${relative(join(KERNELS, "6.1"), mod61)} (6.1) on 6.1/vmlinux.btf`, [
-    { name: "btfkit", cmd: `${node} ${CLI} dump --base ${base61} ${mod61}` },
+    { name: "btfkit", cmd: `${cli} dump --base ${base61} ${mod61}` },
     ...bpftools.map((t) => ({ name: t.label, cmd: `${t.path} -B ${base61} btf dump file ${mod61} format raw` })),
   ]);
 } else if (hasHyperfine) skip("split module dump", `no 6.1 kernel data under ${KERNELS} (scripts/fetch-kernels.sh 6.1)`);

@@ -7,6 +7,7 @@ import { reportModuleTree } from "../../io/modules-report.js";
 import { flag, opt, parseArgs, UsageError, type Parsed } from "../args.js";
 import { writeOut } from "../output.js";
 import { etaSeconds, progressLine } from "../progress.js";
+import { defaultWorkerHeaps } from "../heap.js";
 
 export const help = `usage: btfkit modules encode DIR --base VMLINUX (--detached DIR2 | --out DIR2 | --in-place)
                               [-j N] [--features LIST]
@@ -49,6 +50,7 @@ or mixed) and totals.methods (modules per method).
 `;
 
 export async function run(argv: string[]): Promise<number> {
+  defaultWorkerHeaps();
   const [sub, ...rest] = argv;
   if (sub === "report") return report(rest);
   if (sub === "encode") return encode(rest);
