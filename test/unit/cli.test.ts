@@ -8,9 +8,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execFile } from "node:child_process";
 import { runCli, type CliResult } from "../helpers/cli.js";
-import { CLI, ROOT } from "../helpers/paths.js";
+import { CLI } from "../helpers/paths.js";
 import { fixturePath, readFixture } from "../helpers/fixtures.js";
 import { BtfAsm, info, K } from "../helpers/btf-asm.js";
 import { wrongBase } from "../helpers/handmade.js";
@@ -153,11 +152,9 @@ describe("--help", { concurrency: 4 }, async () => {
     // rejects, or an `env` without -S, would break every command there and nowhere else.
     const first = readFileSync(CLI, "utf8").split("\n", 1)[0]!;
     assert.match(first, /^#!\/usr\/bin\/env -S node( --[a-z-]+=\d+)+$/);
-    const r = await new Promise<{ code: number; out: string; err: string }>((resolve) =>
-      execFile(CLI, ["--version"], { cwd: ROOT }, (e, out, err) => resolve({ code: e ? Number(e.code ?? 1) : 0, out, err })),
-    );
-    assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /^btfkit \d+\.\d+\.\d+\n$/);
+    const r = await runCli(["--version"], { asCommand: true });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout.toString(), /^btfkit \d+\.\d+\.\d+\n$/);
   });
 });
 
