@@ -207,12 +207,14 @@ class Writer {
   begin(nameIdx: number, info: number, third: number): number {
     const words = this.words;
     const o = words.n;
+    const wa = words.reserve(3);
     this.offs.push(o);
     this.nameFields.push(o);
-    words.push(nameIdx);
-    words.push(info);
+    wa[o] = nameIdx;
+    wa[o + 1] = info;
+    wa[o + 2] = third;
+    words.n = o + 3;
     if (THIRD_IS_TYPE[kindOf(info)]) this.typeFields.push(o + 2);
-    words.push(third);
     return o;
   }
 
@@ -226,13 +228,25 @@ class Writer {
     this.words.push(v);
   }
 
-  /** One more member, value or parameter in the record at `o` (and kflag when set). */
-  bumpVlen(o: number, kflag: boolean): void {
+  /**
+   * End a run of members, values or parameters written straight into the lists (room
+   * made with `reserve`, each entry's count checked with {@link checkVlen}): the lists'
+   * new lengths, and `count` more entries in the vlen of the record at `o`, `kflag`
+   * (0 or 2^31) ORed into its info word.
+   */
+  endRun(o: number, words: number, nameFields: number, typeFields: number, count: number, kflag: number): void {
+    this.words.n = words;
+    this.nameFields.n = nameFields;
+    this.typeFields.n = typeFields;
     const a = this.words.a;
-    const info = a[o + 1]!;
-    if ((info & 0xffff) === 0xffff) fail(`[${this.offs.n}] too many members (vlen would exceed 65535)`);
-    a[o + 1] = ((info + 1) | (kflag ? 0x80000000 : 0)) >>> 0;
+    a[o + 1] = ((a[o + 1]! + count) | kflag) >>> 0;
   }
+
+  /** Fail as libbpf does (`[id] too many members`) when a record at vlen `vlen` takes one more. */
+  checkVlen(vlen: number): void {
+    if (vlen === 0xffff) fail(`[${this.offs.n}] too many members (vlen would exceed 65535)`);
+  }
+
 }
 
 /**
@@ -406,6 +420,17 @@ function encodeComposite(w: Writer, cu: CuLoader, t: number, isUnion: boolean, n
   const s = cu.kidStart[t]!;
   const n = cu.kidCount[t]!;
   const kids = cu.kids.a;
+  // The members' words and field positions are written straight into the lists, room
+  // for all of them made first (the struct members of a kernel: ~6 M, each 3 words, a
+  // name field and a type field): what nameW/typeW do, without a check per word.
+  const wa = w.words.reserve(3 * n);
+  const nfa = w.nameFields.reserve(n);
+  const tfa = w.typeFields.reserve(n);
+  let wn = w.words.n;
+  let nf = w.nameFields.n;
+  let tf = w.typeFields.n;
+  let vlen = 0;
+  let kflag = 0;
   for (let i = 0; i < n; i++) {
     const m = kids[s + i]!;
     if (cu.tag[m] !== DW_TAG.member) continue;
@@ -414,11 +439,16 @@ function encodeComposite(w: Writer, cu: CuLoader, t: number, isUnion: boolean, n
     const mt = cu.type[m]!;
     const isBitfield = bitSize !== 0 || (bitOff & 7) !== 0;
     if ((isBitfield && (bitSize === 0 || bitSize > 255 || bitOff > 0xffffff)) || (isUnion && bitOff !== 0)) badField(w, cu, t, m, isUnion, bitOff, bitSize);
-    w.nameW(w.str(cu.nameKey[m]!));
-    w.typeW(mt === 0 ? REF_OFF0 : mt);
-    w.words.push((bitOff | (bitSize << 24)) >>> 0);
-    w.bumpVlen(o, isBitfield);
+    const nameIdx = w.str(cu.nameKey[m]!);
+    nfa[nf++] = wn;
+    wa[wn++] = nameIdx;
+    tfa[tf++] = wn;
+    wa[wn++] = mt === 0 ? REF_OFF0 : mt;
+    wa[wn++] = (bitOff | (bitSize << 24)) >>> 0;
+    w.checkVlen(vlen++);
+    if (isBitfield) kflag = 0x80000000;
   }
+  w.endRun(o, wn, nf, tf, vlen, kflag);
 }
 
 function badField(w: Writer, cu: CuLoader, t: number, m: number, isUnion: boolean, bitOff: number, bitSize: number): never {
@@ -434,30 +464,44 @@ function encodeEnum(w: Writer, cu: CuLoader, t: number, name: number, f: EncodeF
   const o = is32 ? w.begin(w.str(name), mkInfo(Kind.ENUM, 0, 0), size) : w.begin(w.str(name), mkInfo(Kind.ENUM64, 0, cu.enumIsSigned(t)), size);
   const s = cu.kidStart[t]!;
   const n = cu.kidCount[t]!;
+  const kids = cu.kids.a;
+  // As in encodeComposite: room for every value first (3 words for an ENUM64's).
+  const wa = w.words.reserve(3 * n);
+  const nfa = w.nameFields.reserve(n);
+  let wn = w.words.n;
+  let nf = w.nameFields.n;
+  let vlen = 0;
+  let kflag = 0;
   for (let i = 0; i < n; i++) {
-    const e = cu.kids.a[s + i]!;
+    const e = kids[s + i]!;
     const lo = cu.n1[e]!;
     const hi = cu.n2[e]!;
     const en = cu.nameKey[e]!;
     if (!f.enum64) {
       w.str(w.needName(en, "enum value"));
-      w.nameW(w.str(en));
-      w.words.push(lo);
-      w.bumpVlen(o, false);
+      const nameIdx = w.str(en);
+      nfa[nf++] = wn;
+      wa[wn++] = nameIdx;
+      wa[wn++] = lo;
     } else if (bits <= 32) {
       // btf__add_enum_value takes an s64 in [INT_MIN, UINT_MAX]; a negative value sets kflag.
       const neg = hi >= 0x80000000;
       if (neg ? !(hi === 0xffffffff && lo >= 0x80000000) : hi !== 0) fail(`\t${cu.nameOf(e)} val=${hi * 4294967296 + lo} Error emitting BTF enum value`);
-      w.nameW(w.str(w.needName(en, "enum value")));
-      w.words.push(lo);
-      w.bumpVlen(o, neg);
+      const nameIdx = w.str(w.needName(en, "enum value"));
+      nfa[nf++] = wn;
+      wa[wn++] = nameIdx;
+      wa[wn++] = lo;
+      if (neg) kflag = 0x80000000;
     } else {
-      w.nameW(w.str(w.needName(en, "enum64 value")));
-      w.words.push(lo);
-      w.words.push(hi);
-      w.bumpVlen(o, false);
+      const nameIdx = w.str(w.needName(en, "enum64 value"));
+      nfa[nf++] = wn;
+      wa[wn++] = nameIdx;
+      wa[wn++] = lo;
+      wa[wn++] = hi;
     }
+    w.checkVlen(vlen++);
   }
+  w.endRun(o, wn, nf, w.typeFields.n, vlen, kflag);
 }
 
 /** FUNC_PROTO with its parameters (and a last empty one for varargs). */
@@ -465,17 +509,32 @@ function encodeProto(w: Writer, cu: CuLoader, t: number, ret: number): void {
   const o = w.begin(0, mkInfo(Kind.FUNC_PROTO, 0, 0), ret);
   const s = cu.kidStart[t]!;
   const n = cu.kidCount[t]!;
+  const kids = cu.kids.a;
+  // As in encodeComposite: room for every parameter (and the varargs one) first.
+  const wa = w.words.reserve(2 * n + 2);
+  const nfa = w.nameFields.reserve(n + 1);
+  const tfa = w.typeFields.reserve(n + 1);
+  let wn = w.words.n;
+  let nf = w.nameFields.n;
+  let tf = w.typeFields.n;
+  let vlen = 0;
   for (let i = 0; i < n; i++) {
-    const p = cu.kids.a[s + i]!;
-    w.nameW(w.str(cu.nameKey[p]!));
-    w.typeW(cu.type[p]!);
-    w.bumpVlen(o, false);
+    const p = kids[s + i]!;
+    const nameIdx = w.str(cu.nameKey[p]!);
+    nfa[nf++] = wn;
+    wa[wn++] = nameIdx;
+    tfa[tf++] = wn;
+    wa[wn++] = cu.type[p]!;
+    w.checkVlen(vlen++);
   }
   if (cu.flags[t]! & F_UNSPEC_PARMS) {
-    w.nameW(0);
-    w.typeW(0);
-    w.bumpVlen(o, false);
+    nfa[nf++] = wn;
+    wa[wn++] = 0;
+    tfa[tf++] = wn;
+    wa[wn++] = 0;
+    w.checkVlen(vlen++);
   }
+  w.endRun(o, wn, nf, tf, vlen, 0);
 }
 
 /** Decl tags of structs, unions and typedefs, after the table. */

@@ -36,6 +36,18 @@ export class Uint32List {
   constructor(capacity = 256) {
     this.a = new Uint32Array(Math.max(1, capacity));
   }
+  /**
+   * Room for `extra` more entries; returns the storage, for a caller that writes
+   * `a[n]`, `a[n + 1]` ... itself and then sets `n` (a loop without a check per entry).
+   */
+  reserve(extra: number): Uint32Array {
+    if (this.n + extra > this.a.length) {
+      const b = new Uint32Array(Math.max(2 * this.a.length, this.n + extra));
+      b.set(this.a.subarray(0, this.n));
+      this.a = b;
+    }
+    return this.a;
+  }
   /** Append `v`; returns its index. */
   push(v: number): number {
     if (this.n === this.a.length) {
