@@ -246,7 +246,6 @@ class Writer {
   checkVlen(vlen: number): void {
     if (vlen === 0xffff) fail(`[${this.offs.n}] too many members (vlen would exceed 65535)`);
   }
-
 }
 
 /**
