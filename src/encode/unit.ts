@@ -242,7 +242,11 @@ class Writer {
     a[o + 1] = ((a[o + 1]! + count) | kflag) >>> 0;
   }
 
-  /** Fail as libbpf does (`[id] too many members`) when a record at vlen `vlen` takes one more. */
+  /**
+   * Fail (`[id] too many members`) when the record, at vlen `vlen`, would take one more
+   * entry: BTF's vlen has 16 bits. (libbpf's `btf__add_field` and the like do not check;
+   * their vlen would wrap to 0, leaving a record whose entries outnumber its vlen.)
+   */
   checkVlen(vlen: number): void {
     if (vlen === 0xffff) fail(`[${this.offs.n}] too many members (vlen would exceed 65535)`);
   }
