@@ -218,11 +218,6 @@ class Writer {
     return o;
   }
 
-  nameW(v: number): void {
-    this.nameFields.push(this.words.n);
-    this.words.push(v);
-  }
-
   typeW(v: number): void {
     this.typeFields.push(this.words.n);
     this.words.push(v);
@@ -425,7 +420,7 @@ function encodeComposite(w: Writer, cu: CuLoader, t: number, isUnion: boolean, n
   const kids = cu.kids.a;
   // The members' words and field positions are written straight into the lists, room
   // for all of them made first (the struct members of a kernel: ~6 M, each 3 words, a
-  // name field and a type field): what nameW/typeW do, without a check per word.
+  // name field and a type field), without a check per word.
   const wa = w.words.reserve(3 * n);
   const nfa = w.nameFields.reserve(n);
   const tfa = w.typeFields.reserve(n);
