@@ -8,53 +8,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DwarfFile } from "../../src/dwarf/index.js";
+import { DW_AT, DW_ATE, DW_FORM, DW_TAG, DwarfFile } from "../../src/dwarf/index.js";
 import { CuLoader, compileUnits, encodeOne, ElfFunctions, ObjectSymbols, resolveFeatures, type UnitContext } from "../../src/encode/index.js";
 import { isBtfError } from "../../src/internal/errors.js";
-
-/** DW_TAG, DW_AT and DW_FORM values used below. */
-const TAG = { compile_unit: 0x11, base_type: 0x24, structure_type: 0x13, member: 0x0d, enumeration_type: 0x04, enumerator: 0x28, subroutine_type: 0x15, formal_parameter: 0x05, typedef: 0x16 };
-const AT = { name: 0x03, byte_size: 0x0b, encoding: 0x3e, type: 0x49, data_member_location: 0x38, const_value: 0x1c, prototyped: 0x27 };
-const FORM = { string: 0x08, data1: 0x0b, data4: 0x06, ref4: 0x13, udata: 0x0f, flag_present: 0x19 };
-
-/** Bytes, little-endian, growing. */
-class Bytes {
-  private a: number[] = [];
-  get length(): number {
-    return this.a.length;
-  }
-  u8(...v: number[]): this {
-    this.a.push(...v);
-    return this;
-  }
-  u16(v: number): this {
-    return this.u8(v & 0xff, v >>> 8);
-  }
-  u32(v: number): this {
-    return this.u8(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24);
-  }
-  uleb(v: number): this {
-    do {
-      const b = v & 0x7f;
-      v >>>= 7;
-      this.u8(v ? b | 0x80 : b);
-    } while (v);
-    return this;
-  }
-  str(s: string): this {
-    for (const c of s) this.u8(c.charCodeAt(0));
-    return this.u8(0);
-  }
-  patch32(at: number, v: number): void {
-    this.a[at] = v & 0xff;
-    this.a[at + 1] = (v >>> 8) & 0xff;
-    this.a[at + 2] = (v >>> 16) & 0xff;
-    this.a[at + 3] = v >>> 24;
-  }
-  bytes(): Uint8Array {
-    return Uint8Array.from(this.a);
-  }
-}
+import { Kind } from "../../src/btf/kinds.js";
+import { Buf } from "../helpers/dwarf-asm.js";
 
 type Shape = "struct" | "proto" | "enum";
 
@@ -63,48 +21,48 @@ type Shape = "struct" | "proto" | "enum";
  * typedef) of `n` int parameters, or an enum of `n` values.
  */
 function unitWith(shape: Shape, n: number): DwarfFile {
-  const abbrev = new Bytes();
+  const abbrev = new Buf(true);
   const decl = (code: number, tag: number, children: boolean, attrs: [number, number][]): void => {
     abbrev.uleb(code).uleb(tag).u8(children ? 1 : 0);
     for (const [at, form] of attrs) abbrev.uleb(at).uleb(form);
-    abbrev.u8(0, 0);
+    abbrev.uleb(0).uleb(0);
   };
-  decl(1, TAG.compile_unit, true, [[AT.name, FORM.string]]);
-  decl(2, TAG.base_type, false, [[AT.name, FORM.string], [AT.byte_size, FORM.data1], [AT.encoding, FORM.data1]]);
-  decl(3, TAG.structure_type, true, [[AT.name, FORM.string], [AT.byte_size, FORM.data4]]);
-  decl(4, TAG.member, false, [[AT.name, FORM.string], [AT.type, FORM.ref4], [AT.data_member_location, FORM.data4]]);
-  decl(5, TAG.enumeration_type, true, [[AT.name, FORM.string], [AT.byte_size, FORM.data1]]);
-  decl(6, TAG.enumerator, false, [[AT.name, FORM.string], [AT.const_value, FORM.udata]]);
-  decl(7, TAG.subroutine_type, true, [[AT.prototyped, FORM.flag_present], [AT.type, FORM.ref4]]);
-  decl(8, TAG.formal_parameter, false, [[AT.type, FORM.ref4]]);
-  decl(9, TAG.typedef, false, [[AT.name, FORM.string], [AT.type, FORM.ref4]]);
+  decl(1, DW_TAG.compile_unit, true, [[DW_AT.name, DW_FORM.string]]);
+  decl(2, DW_TAG.base_type, false, [[DW_AT.name, DW_FORM.string], [DW_AT.byte_size, DW_FORM.data1], [DW_AT.encoding, DW_FORM.data1]]);
+  decl(3, DW_TAG.structure_type, true, [[DW_AT.name, DW_FORM.string], [DW_AT.byte_size, DW_FORM.data4]]);
+  decl(4, DW_TAG.member, false, [[DW_AT.name, DW_FORM.string], [DW_AT.type, DW_FORM.ref4], [DW_AT.data_member_location, DW_FORM.data4]]);
+  decl(5, DW_TAG.enumeration_type, true, [[DW_AT.name, DW_FORM.string], [DW_AT.byte_size, DW_FORM.data1]]);
+  decl(6, DW_TAG.enumerator, false, [[DW_AT.name, DW_FORM.string], [DW_AT.const_value, DW_FORM.udata]]);
+  decl(7, DW_TAG.subroutine_type, true, [[DW_AT.prototyped, DW_FORM.flag_present], [DW_AT.type, DW_FORM.ref4]]);
+  decl(8, DW_TAG.formal_parameter, false, [[DW_AT.type, DW_FORM.ref4]]);
+  decl(9, DW_TAG.typedef, false, [[DW_AT.name, DW_FORM.string], [DW_AT.type, DW_FORM.ref4]]);
   abbrev.u8(0);
 
-  const info = new Bytes();
-  info.u32(0).u16(4).u32(0).u8(8); // unit_length (patched), version, abbrev offset, address size
-  info.uleb(1).str("t.c");
+  const info = new Buf(true);
+  info.uint(0, 4).uint(4, 2).uint(0, 4).u8(8); // unit_length (set below), version, abbrev offset, address size
+  info.uleb(1).cstr("t.c");
   const int = info.length; // offsets of DIEs are from the unit's start
-  info.uleb(2).str("int").u8(4).u8(5); // DW_ATE_signed
+  info.uleb(2).cstr("int").u8(4).u8(DW_ATE.signed);
   if (shape === "struct") {
-    info.uleb(3).str("big").u32(4 * n);
-    for (let i = 0; i < n; i++) info.uleb(4).str(`m${i}`).u32(int).u32(4 * i);
+    info.uleb(3).cstr("big").uint(4 * n, 4);
+    for (let i = 0; i < n; i++) info.uleb(4).cstr(`m${i}`).uint(int, 4).uint(4 * i, 4);
     info.u8(0);
   } else if (shape === "enum") {
-    info.uleb(5).str("many").u8(4);
-    for (let i = 0; i < n; i++) info.uleb(6).str(`E${i}`).uleb(i);
+    info.uleb(5).cstr("many").u8(4);
+    for (let i = 0; i < n; i++) info.uleb(6).cstr(`E${i}`).uleb(i);
     info.u8(0);
   } else {
     const proto = info.length;
-    info.uleb(7).u32(int);
-    for (let i = 0; i < n; i++) info.uleb(8).u32(int);
+    info.uleb(7).uint(int, 4);
+    for (let i = 0; i < n; i++) info.uleb(8).uint(int, 4);
     info.u8(0);
-    info.uleb(9).str("fn_t").u32(proto);
+    info.uleb(9).cstr("fn_t").uint(proto, 4);
   }
   info.u8(0);
-  info.patch32(0, info.length - 4);
+  info.set(0, info.length - 4, 4);
   const sections = new Map([
-    [".debug_info", info.bytes()],
-    [".debug_abbrev", abbrev.bytes()],
+    [".debug_info", info.done()],
+    [".debug_abbrev", abbrev.done()],
   ]);
   return new DwarfFile({ littleEndian: true, section: (name) => sections.get(name) });
 }
@@ -130,7 +88,7 @@ function encode(shape: Shape, n: number): { kind: number; vlen: number } | strin
   }
 }
 
-const KIND = { struct: 4, enum: 6, proto: 13 };
+const KIND = { struct: Kind.STRUCT, enum: Kind.ENUM, proto: Kind.FUNC_PROTO };
 
 for (const shape of ["struct", "proto", "enum"] as const) {
   test(`encode: ${shape === "enum" ? "an" : "a"} ${shape} with 65535 entries is encoded whole; with 65536 the unit fails (a vlen has 16 bits)`, () => {
