@@ -4,7 +4,7 @@
  * @module
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -26,6 +26,15 @@ export function cliArgv(cli: string): string[] {
   const first = readFileSync(cli, "utf8").split("\n", 1)[0] ?? "";
   const m = /^#!\/usr\/bin\/env\s+(?:-S\s+)?node((?:\s+--\S+)*)\s*$/.exec(first);
   return [process.execPath, ...(m?.[1]?.trim().split(/\s+/).filter(Boolean) ?? []), cli];
+}
+
+/**
+ * What `bin/btfkit.js` under `root` runs, decided as it decides: its bundle
+ * (`dist/cli/`), or the modules (`dist/src/`) when the bundle is missing or older.
+ */
+export function cliBuild(root: string): "bundle" | "modules" {
+  const mtime = (p: string): number => statSync(join(root, p), { throwIfNoEntry: false })?.mtimeMs ?? -1;
+  return mtime("dist/cli/btfkit.js") >= mtime("dist/src/cli/bin.js") ? "bundle" : "modules";
 }
 
 /** {@link cliArgv} as one shell command. */

@@ -45,7 +45,7 @@ function need(path: string, what: string): void {
 }
 need(join(SPY, "vmlinux", "in.btf"), "the spy capture (scripts/spy-capture.sh)");
 need(BTFREF, "btfref (../shared/oracle/build.sh)");
-need(BATCH, "dist (npx tsc -p .)");
+need(BATCH, "dist (npm run build)");
 if (spawnSync("sh", ["-c", "command -v hyperfine"]).status !== 0) {
   log("bench/dedup: hyperfine is needed (apt-get install hyperfine)");
   process.exit(2);

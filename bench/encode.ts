@@ -13,14 +13,14 @@
  * 3. btfkit's phases (read, setup, units, append, workers, finish, dedup) in-process.
  * Prints a Markdown report and the load average (other work on the machine skews wall
  * times); asserts nothing. Needs hyperfine, the oracles (../shared/oracle) and the
- * kernel cache (scripts/fetch-kernels.sh); run `npx tsc -p .` first.
+ * kernel cache (scripts/fetch-kernels.sh); run `npm run build` first (the CLI's bundle).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { cpus, homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { arg, cliCommand, hyperfineInterleaved, loadavg, log, median, peakRss, requireInputs, scratchDir, sh, type Timing } from "./common.js";
+import { arg, cliBuild, cliCommand, hyperfineInterleaved, loadavg, log, median, peakRss, requireInputs, scratchDir, sh, type Timing } from "./common.js";
 import { encodeFile } from "../src/io/encode-workers.js";
 import { parseBtf } from "../src/btf/parse.js";
 
@@ -72,7 +72,8 @@ function compare(title: string, input: string, extra: { pahole: string; btfkit: 
 
 out(`# btfkit encode vs pahole 1.30`);
 out();
-out(`${cpus().length} × ${cpus()[0]?.model ?? "?"}, Node ${process.version}, load average at start ${loadavg()}.`);
+out(`${cpus().length} × ${cpus()[0]?.model ?? "?"}, Node ${process.version}, load average at start ${loadavg()}; the CLI runs its ${cliBuild(ROOT)}.`);
+if (cliBuild(ROOT) !== "bundle") log("bench/encode: the CLI runs its modules, not its bundle: `npm run build` first");
 out();
 compare("vmlinux (6.1-dbg, 590 MB, DWARF 5)", VMLINUX, { pahole: "", btfkit: "" });
 if (!process.argv.includes("--no-module") && existsSync(MLX5)) {

@@ -6,9 +6,12 @@
 // vmlinux `encode -j2`, 7 with this flag; workers 3 -> 1): 4-6 % of the wall time, for
 // ~20 MB more peak RSS (BENCHMARKS.md, session 10). Run as `node bin/btfkit.js` the flag
 // is not given and nothing else changes.
-import { main } from "../dist/src/cli/main.js";
+//
+// The CLI runs from its bundle (dist/cli/btfkit.js, `npm run build`; see src/cli/bin.ts),
+// or from its modules when there is no bundle or tsc has rebuilt them since it was made.
+import { statSync } from "node:fs";
 
-main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (e) => { process.stderr.write(`btfkit: internal error: ${e?.message ?? e}\n`); process.exitCode = 1; },
-);
+const bundle = new URL("../dist/cli/btfkit.js", import.meta.url);
+const modules = new URL("../dist/src/cli/bin.js", import.meta.url);
+const mtime = (u) => statSync(u, { throwIfNoEntry: false })?.mtimeMs ?? -1;
+await import(mtime(bundle) >= mtime(modules) ? bundle.href : modules.href);

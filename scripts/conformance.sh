@@ -16,7 +16,7 @@ oracle=${BTF_ORACLE_DIR:-$HOME/.cache/btf-oracle}
 scripts/fetch-kernels.sh 6.1 6.12 >&2
 if [ ! -x "$oracle/bin/bpftool" ] || [ ! -x "$oracle/bin/pahole" ]; then "$shared/oracle/modern.sh" "$oracle" >&2; fi
 if [ ! -x "$oracle/bin/btfref" ]; then "$shared/oracle/build.sh" "$oracle" >&2; fi
-npx tsc -p .
+npm run --silent build
 start=$(date +%s)
 status=0
 node --test --test-concurrency=1 "$@" dist/test/conformance/ || status=$?

@@ -32,7 +32,7 @@ import { dirname, join, relative } from "node:path";
 import { ElfFile, parseBtf, writeBtf, type Btf } from "../../src/index.js";
 import { encodeBtf, finishDedup } from "../../src/encode/index.js";
 import { encodeFile } from "../../src/io/encode-workers.js";
-import { KERNELS, ORACLE_BIN } from "../helpers/paths.js";
+import { CLI, KERNELS, ORACLE_BIN } from "../helpers/paths.js";
 import { SKIP, firstDiff, requirePaths, run, sameBytes } from "../conformance/helpers.js";
 
 const TREE = join(KERNELS, "6.1-dbg");
@@ -110,10 +110,19 @@ describe("encoder conformance: 6.1-dbg kernel vs pahole 1.30", { skip: SKIP }, (
     assertSame(writeBtf(finishDedup(pre)), new Uint8Array(readFileSync(baseFile)), "vmlinux");
   });
 
-  it("vmlinux on several threads, deduplicated unit by unit as it is encoded: byte-identical to pahole", { skip: process.env.BTFKIT_ENCODE_VMLINUX === "0" || JOBS < 2 ? "BTFKIT_ENCODE_VMLINUX=0 or one thread" : false }, async () => {
+  it("vmlinux by the `btfkit encode` command, on several threads, deduplicated unit by unit as it is encoded: byte-identical to pahole", { skip: process.env.BTFKIT_ENCODE_VMLINUX === "0" || JOBS < 2 ? "BTFKIT_ENCODE_VMLINUX=0 or one thread" : false }, async () => {
     // The multi-threaded encoder pipelines dedup (src/btf/dedup/pipeline.ts); the test
-    // above deduplicates the whole pre-dedup BTF at once instead.
-    assertSame(writeBtf(await encodeFile(VMLINUX, { jobs: JOBS })), new Uint8Array(readFileSync(baseFile)), "vmlinux, pipelined dedup");
+    // above deduplicates the whole pre-dedup BTF at once instead. Run as the installed
+    // command runs (bin/btfkit.js, its #! line's V8 flags): its workers start on the
+    // CLI's bundle (src/cli/bin.ts) after `npm run build`.
+    const out = join(tmpdir(), `btfkit-encode-vmlinux-${process.pid}.btf`);
+    try {
+      const r = await run(CLI, ["encode", VMLINUX, "-j", String(JOBS), "-o", out]);
+      assert.equal(r.code, 0, `btfkit encode exited ${r.code}: ${r.stderr}`);
+      assertSame(new Uint8Array(readFileSync(out)), new Uint8Array(readFileSync(baseFile)), "vmlinux, btfkit encode -j");
+    } finally {
+      rmSync(out, { force: true });
+    }
   });
 
   describe("modules split on vmlinux", () => {
