@@ -18,7 +18,7 @@
  *   BTFKIT_ENCODE_JOBS     worker threads for vmlinux (default 2)
  *   BTFKIT_SKIP_CONFORMANCE=1 skips everything (the suite otherwise fails without its data)
  *
- * Full run:  npx tsc -p . && BTFKIT_ENCODE_SAMPLE=all node --test dist/test/encode/
+ * Full run:  npm run build && BTFKIT_ENCODE_SAMPLE=all node --test dist/test/encode/
  *
  * Known difference with Debian's shipped vmlinux BTF (6.1-dbg/vmlinux.btf): Debian built
  * it with an older pahole, so pahole 1.30 itself does not reproduce it; pahole 1.30's own
