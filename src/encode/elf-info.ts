@@ -167,6 +167,14 @@ export class ElfFunctions implements FunctionLookup {
     return r;
   }
 
+  /**
+   * Work out ahead what {@link orderByEntry} needs of the table alone (its names'
+   * ranks), e.g. while a thread waits for others; orderByEntry does it otherwise.
+   */
+  prepareOrder(): void {
+    this.keyRanks();
+  }
+
   /** pahole `saved_functions_cmp` on two entries. */
   compare(a: number, b: number): number {
     return functionsCmp(this.entries[a]!, this.entries[b]!);
