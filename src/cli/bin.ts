@@ -4,7 +4,7 @@
  *
  * Why a bundle: node loads the ~80 modules of `encode` one by one in ~100 ms, their
  * bundle in ~55 ms, and a worker thread started on the bundle's code is running it
- * ~40 ms sooner (BENCHMARKS.md, session 12). The bundle is split (esbuild's
+ * 20-40 ms sooner (BENCHMARKS.md, session 12): every command starts sooner. The bundle is split (esbuild's
  * `splitting`): each command, and each module a worker is started on, stays an ES
  * module of its own, so a worker started on `import.meta.url` (src/io/encode-workers.ts)
  * loads just that module and what it imports, and a module's top-level `const`s stay
