@@ -100,8 +100,10 @@ export function elfContext(elf: ElfFile, features: EncodeFeatures, onFunctions?:
   // cached); a linked file's (a kernel's 119 k) are read as columns, without objects.
   const syms = elf.type === 1 /* ET_REL */ ? elf.symbols(symSec) : readSymbolTable(elf, symSec);
   const functions = ElfFunctions.fromSymbols(syms);
-  if (features.declTagKfuncs) collectKfuncs(elf, syms, functions);
+  // The workers search the table's names and prefixes only: they get it before the
+  // names are decoded (for the kfuncs, and this thread's own searches).
   onFunctions?.(functions);
+  if (features.declTagKfuncs) collectKfuncs(elf, syms, functions);
   return {
     machine: elf.machine,
     littleEndian: elf.littleEndian,

@@ -282,7 +282,7 @@ export class Assembler {
     // denser input makes it grow).
     if (opts.pipelineDedup && !opts.base) this.pipeline = new PipelinedDedup(Math.ceil((opts.sizeHint ?? 0) / 40));
 
-    this.byPrefix = new Uint8Array(opts.functions.entries.length);
+    this.byPrefix = new Uint8Array(opts.functions.count);
   }
 
   /** Types so far, void and base included (libbpf `btf__type_cnt`). */

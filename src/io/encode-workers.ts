@@ -500,7 +500,7 @@ function sharedInt32(list: ArrayLike<number>): Int32Array {
  * are (a symbol table's strings, in the file buffer's shared memory), else copied there.
  */
 function shareFunctions(fns: ElfFunctions): Extract<WorkerTables, { functions: unknown }>["functions"] {
-  const prefixlens = sharedInt32(Int32Array.from(fns.entries, (e) => e.prefixlen));
+  const prefixlens = sharedInt32(fns.prefixlens);
   const nb = fns.nameBytes;
   if (nb && nb.bytes.buffer instanceof SharedArrayBuffer) return { bytes: nb.bytes, starts: sharedInt32(nb.starts), prefixlens, suffixCount: fns.suffixCount };
   const sh = shareStrings(fns.entries.map((e) => e.name));

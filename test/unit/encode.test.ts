@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { BtfError, ElfFile, dumpRaw, parseBtf, PipelinedDedup, writeBtf } from "../../src/index.js";
 import fc from "fast-check";
 import { encodeBtf, parseFeatures, defaultFeatures, ElfFunctions, msort, bsearch, compileUnits, mergesUnits } from "../../src/encode/index.js";
-import { FunctionNameTable, ObjectSymbols, sortByFunctionName } from "../../src/encode/elf-info.js";
+import { FunctionNameTable, ObjectSymbols, sortByFunctionName, sortFunctionNameBytes } from "../../src/encode/elf-info.js";
 import { shareStrings } from "../../src/io/shared-strings.js";
 import { readSymbolTable } from "../../src/elf/symbols.js";
 import { strcmp, strncmp } from "../../src/encode/libc.js";
@@ -372,6 +372,38 @@ test("function name table: a worker's searches over the names' bytes find what E
   );
   assert.throws(() => FunctionNameTable.startsOf(new TextEncoder().encode("a\0b"), 2), /2 names expected, 1 found/);
   assert.throws(() => new FunctionNameTable(new TextEncoder().encode("a\0b"), Int32Array.of(0, 2), Int32Array.of(1, 1), 0), /name 1 at 2 is not NUL-terminated/);
+});
+
+test("sortFunctionNameBytes: over ASCII names as bytes, the permutation sortByFunctionName gives the decoded names", () => {
+  // Dots, dashes and controls below '.', empty names, shared prefixes.
+  const name = fc.stringMatching(/^[ab.\-\x01_]{0,5}$/);
+  fc.assert(
+    fc.property(fc.array(name, { maxLength: 70 }), (names) => {
+      const pl = Int32Array.from(names, (n) => (n.indexOf(".") >= 0 ? n.indexOf(".") : n.length));
+      const want = sortByFunctionName(Int32Array.from(names, (_, i) => i), names, pl);
+      // The names in a shuffled string table, as a symbol table holds them.
+      const bytes = new TextEncoder().encode("\0" + names.slice().reverse().join("\0") + "\0");
+      const starts = new Int32Array(names.length);
+      for (let i = names.length - 1, at = 1; i >= 0; at += names[i]!.length + 1, i--) starts[i] = at;
+      const got = sortFunctionNameBytes(Int32Array.from(names, (_, i) => i), bytes, starts, pl);
+      assert.deepEqual(Array.from(got), Array.from(want));
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test("ELF function table from a symbol table (names sorted as bytes, decoded when needed): the table made from its symbol objects", () => {
+  for (const name of ["types-gcc-dw5-O0.linked", "params-gcc-dw4-O2.linked", "types-gcc-dw4-m32.linked", "params-gcc-dw5-O2.o", "params-clang-dw5-O2.o"]) {
+    const elf = new ElfFile(new Uint8Array(readFileSync(join(FIXTURES, "dwarf", "obj", name))));
+    const sec = elf.section(".symtab")!;
+    const a = ElfFunctions.fromSymbols(readSymbolTable(elf, sec));
+    const b = ElfFunctions.fromSymbols(elf.symbols(sec));
+    assert.ok(a.count > 0, name);
+    assert.equal(a.count, b.count, name);
+    assert.equal(a.suffixCount, b.suffixCount, name);
+    assert.deepEqual(Array.from(a.prefixlens), Array.from(b.prefixlens), name);
+    assert.deepEqual(a.entries, b.entries, name);
+  }
 });
 
 test("function name table: over a symbol table's own strings (where fromSymbols leaves them), the same finds", () => {
