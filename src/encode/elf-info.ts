@@ -39,32 +39,59 @@ function functionsCmp(a: ElfFunction, b: ElfFunction): number {
 /**
  * Sort `order` (indexes into `names` and `prefixlens`) as `msort` with pahole's
  * `functions_cmp` on (name, prefix length) sorts the entries: the same merges, so the
- * same permutation (which matters: the comparator is not a total order). The
- * comparison is written into the merge loop; `msort` calls its comparator through a
- * call site shared by all its callers, where V8 can inline none of them (0.1-0.2 s
- * for each of a kernel's two sorts of function names).
+ * same permutation (which matters: the comparator is not a total order). Not libc.ts's
+ * `msort`: its comparator call site is shared by all its callers, where V8 can inline
+ * none of them (0.1-0.2 s for each of a kernel's two sorts of function names); the
+ * merges here ({@link msortRuns}) serve this sort and {@link sortFunctionNameBytes}
+ * only (a kernel's sort of 46 k names: 52-67 ms cold either way, as when each had its
+ * own copy of the merges).
  */
 export function sortByFunctionName(order: Int32Array, names: readonly string[], prefixlens: Int32Array): Int32Array {
-  if (order.length > 1) sortNames(order, 0, order.length, names, prefixlens, new Int32Array(order.length));
+  // functions_cmp(x, y) <= 0
+  const le = (x: number, y: number): boolean => {
+    const px = prefixlens[x]!;
+    return px && px === prefixlens[y]! ? strncmp(names[x]!, names[y]!, px) <= 0 : names[x]! <= names[y]!;
+  };
+  if (order.length > 1) msortRuns(order, 0, order.length, new Int32Array(order.length), le);
   return order;
 }
 
-function sortNames(a: Int32Array, start: number, n: number, names: readonly string[], pl: Int32Array, tmp: Int32Array): void {
+/**
+ * {@link sortByFunctionName} over ASCII names given as bytes (each at `starts[i]` in
+ * `bytes`, NUL-terminated; prefix lengths in bytes): the same merges and comparisons,
+ * byte by byte, so the same permutation as over the decoded names.
+ */
+export function sortFunctionNameBytes(order: Int32Array, bytes: Uint8Array, starts: Int32Array, prefixlens: Int32Array): Int32Array {
+  // functions_cmp(x, y) <= 0: strncmp over the prefix when both are as long, else strcmp.
+  const le = (x: number, y: number): boolean => {
+    const px = prefixlens[x]!;
+    const limit = px && px === prefixlens[y]! ? px : 0x7fffffff;
+    for (let q = 0, p = starts[x]!, r = starts[y]!; q < limit; q++, p++, r++) {
+      const cx = bytes[p]!;
+      const cy = bytes[r]!;
+      if (cx !== cy) return cx < cy;
+      if (cx === 0) break;
+    }
+    return true;
+  };
+  if (order.length > 1) msortRuns(order, 0, order.length, new Int32Array(order.length), le);
+  return order;
+}
+
+/** glibc `msort`'s merges of `a[start, start + n)` (`le`: the comparator's `<= 0`). */
+function msortRuns(a: Int32Array, start: number, n: number, tmp: Int32Array, le: (x: number, y: number) => boolean): void {
   if (n <= 1) return;
   let n1 = n >>> 1;
   let n2 = n - n1;
-  sortNames(a, start, n1, names, pl, tmp);
-  sortNames(a, start + n1, n2, names, pl, tmp);
+  msortRuns(a, start, n1, tmp, le);
+  msortRuns(a, start + n1, n2, tmp, le);
   let i = start;
   let j = start + n1;
   let k = 0;
   while (n1 > 0 && n2 > 0) {
     const x = a[i]!;
     const y = a[j]!;
-    const py = pl[y]!;
-    const px = pl[x]!;
-    // functions_cmp(x, y) <= 0
-    if (px && px === py ? strncmp(names[x]!, names[y]!, py) <= 0 : names[x]! <= names[y]!) {
+    if (le(x, y)) {
       tmp[k++] = x;
       i++;
       n1--;
@@ -79,58 +106,6 @@ function sortNames(a: Int32Array, start: number, n: number, names: readonly stri
     n1--;
   }
   // The rest of the right run is already in place.
-  for (let x = 0; x < k; x++) a[start + x] = tmp[x]!;
-}
-
-/**
- * {@link sortByFunctionName} over ASCII names given as bytes (each at `starts[i]` in
- * `bytes`, NUL-terminated; prefix lengths in bytes): the same merges and comparisons,
- * byte by byte, so the same permutation as over the decoded names.
- */
-export function sortFunctionNameBytes(order: Int32Array, bytes: Uint8Array, starts: Int32Array, prefixlens: Int32Array): Int32Array {
-  if (order.length > 1) sortNameBytes(order, 0, order.length, bytes, starts, prefixlens, new Int32Array(order.length));
-  return order;
-}
-
-function sortNameBytes(a: Int32Array, start: number, n: number, b: Uint8Array, st: Int32Array, pl: Int32Array, tmp: Int32Array): void {
-  if (n <= 1) return;
-  let n1 = n >>> 1;
-  let n2 = n - n1;
-  sortNameBytes(a, start, n1, b, st, pl, tmp);
-  sortNameBytes(a, start + n1, n2, b, st, pl, tmp);
-  let i = start;
-  let j = start + n1;
-  let k = 0;
-  while (n1 > 0 && n2 > 0) {
-    const x = a[i]!;
-    const y = a[j]!;
-    const px = pl[x]!;
-    // functions_cmp(x, y) <= 0: strncmp over the prefix when both are as long, else strcmp.
-    const limit = px && px === pl[y]! ? px : 0x7fffffff;
-    let le = true;
-    for (let q = 0, p = st[x]!, r = st[y]!; q < limit; q++, p++, r++) {
-      const cx = b[p]!;
-      const cy = b[r]!;
-      if (cx !== cy) {
-        le = cx < cy;
-        break;
-      }
-      if (cx === 0) break;
-    }
-    if (le) {
-      tmp[k++] = x;
-      i++;
-      n1--;
-    } else {
-      tmp[k++] = y;
-      j++;
-      n2--;
-    }
-  }
-  while (n1 > 0) {
-    tmp[k++] = a[i++]!;
-    n1--;
-  }
   for (let x = 0; x < k; x++) a[start + x] = tmp[x]!;
 }
 
