@@ -58,8 +58,15 @@ export class AbbrevTable {
   readonly skip: Int32Array;
   /** Offsets in `.debug_abbrev` of each row. */
   readonly rowOffset: Uint32Array;
-  /** implicit_const values by global attribute index. */
-  private readonly implicit: Map<number, bigint>;
+  /**
+   * implicit_const values: the global attribute indexes that have one, ascending, and
+   * the values, as numbers; those beyond 2^48 in magnitude (never seen) as bigints
+   * in `implicitBig` instead. (A gcc DWARF 5 table has hundreds; as bigints in a map
+   * they were a tenth of what a kernel's encoding allocated on the JS heap.)
+   */
+  private readonly implicitAt: Int32Array;
+  private readonly implicitVal: Float64Array;
+  private readonly implicitBig: Map<number, bigint> | undefined;
   private views: (Abbrev | undefined)[] | undefined;
 
   constructor(
@@ -79,7 +86,9 @@ export class AbbrevTable {
     this.skipStart = new Uint32Array(b.skipStart.copy());
     this.skip = b.skip.copy();
     this.rowOffset = new Uint32Array(b.rowOffset.copy());
-    this.implicit = b.implicit;
+    this.implicitAt = b.implicitAt.copy();
+    this.implicitVal = b.implicitVal.slice(0, b.implicitAt.n);
+    this.implicitBig = b.implicitBig;
     let max = 0;
     for (let i = 0; i < n; i++) if (this.codes[i]! > max) max = this.codes[i]!;
     if (max <= 4 * n + 64) {
@@ -106,7 +115,32 @@ export class AbbrevTable {
 
   /** implicit_const value of attribute `k` (global attribute index). */
   implicitConst(k: number): bigint {
-    return this.implicit.get(k) ?? 0n;
+    const j = this.implicitIndex(k);
+    if (j < 0) return 0n;
+    return this.implicitBig?.get(k) ?? BigInt(this.implicitVal[j]!);
+  }
+
+  /** `Number(implicitConst(k))`, without the bigint. */
+  implicitConstNumber(k: number): number {
+    const j = this.implicitIndex(k);
+    if (j < 0) return 0;
+    const big = this.implicitBig?.get(k);
+    return big === undefined ? this.implicitVal[j]! : Number(big);
+  }
+
+  /** Where attribute `k` is in `implicitAt`, or -1. */
+  private implicitIndex(k: number): number {
+    const at = this.implicitAt;
+    let lo = 0;
+    let hi = at.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = at[mid]!;
+      if (v === k) return mid;
+      if (v < k) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
   }
 
   /** The abbreviation with `code` as an object, or undefined. */
@@ -161,12 +195,25 @@ class Builder {
   readonly skipStart = new Int32List();
   readonly skip = new Int32List();
   readonly rowOffset = new Int32List();
-  implicit = new Map<number, bigint>();
+  /** implicit_const values (see AbbrevTable.implicitAt). */
+  readonly implicitAt = new Int32List();
+  implicitVal = new Float64Array(64);
+  implicitBig: Map<number, bigint> | undefined;
+  addImplicit(k: number, v: number, big: bigint | undefined): void {
+    const j = this.implicitAt.push(k);
+    if (j === this.implicitVal.length) {
+      const g = new Float64Array(2 * j);
+      g.set(this.implicitVal);
+      this.implicitVal = g;
+    }
+    this.implicitVal[j] = v;
+    if (big !== undefined) (this.implicitBig ??= new Map()).set(k, big);
+  }
   /** `formSize` of each form code met (index: form; {@link UNKNOWN_SIZE} not yet), for one unit encoding. */
   readonly sizes = new Int32Array(0x30);
   reset(): void {
-    for (const l of [this.codes, this.tags, this.children, this.fixed, this.attrStart, this.attrs, this.forms, this.offsets, this.sibling, this.skipStart, this.skip, this.rowOffset]) l.n = 0;
-    this.implicit = new Map();
+    for (const l of [this.codes, this.tags, this.children, this.fixed, this.attrStart, this.attrs, this.forms, this.offsets, this.sibling, this.skipStart, this.skip, this.rowOffset, this.implicitAt]) l.n = 0;
+    this.implicitBig = undefined;
     this.sizes.fill(UNKNOWN_SIZE);
   }
 }
@@ -205,6 +252,24 @@ class AbbrevReader {
       mul *= 128;
       if (mul > 2 ** 63) throw new BtfError("MALFORMED", "LEB128 value too long", { offset: this.pos, section: ".debug_abbrev" });
     }
+  }
+
+  /**
+   * Signed LEB128 of at most 7 bytes as a number (exact: |v| <= 2^48); NaN, and
+   * nothing read, for a longer one (read it with {@link sleb}).
+   */
+  slebSmall(): number {
+    const start = this.pos;
+    let result = 0;
+    let mul = 1;
+    for (let i = 0; i < 7; i++) {
+      const b = this.byte();
+      result += (b & 0x7f) * mul;
+      mul *= 128;
+      if (b < 0x80) return b & 0x40 ? result - mul : result;
+    }
+    this.pos = start;
+    return NaN;
   }
 
   sleb(): bigint {
@@ -263,7 +328,14 @@ function parseAttributes(r: AbbrevReader, b: Builder, enc: UnitEncoding): void {
     const name = r.uleb();
     const form = r.uleb();
     if (name === 0 && form === 0) break;
-    if (form === DW_FORM.implicit_const) b.implicit.set(b.attrs.n, r.sleb());
+    if (form === DW_FORM.implicit_const) {
+      const v = r.slebSmall();
+      if (v === v) b.addImplicit(b.attrs.n, v, undefined);
+      else {
+        const big = r.sleb();
+        b.addImplicit(b.attrs.n, Number(big), big);
+      }
+    }
     if (name === DW_AT.sibling && sibling < 0) sibling = i;
     b.offsets.push(allFixed ? fixed : -1);
     b.attrs.push(name);

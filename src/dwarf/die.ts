@@ -500,7 +500,7 @@ export class DieCursor {
         return v;
       }
       case DW_FORM.implicit_const:
-        return Number(this.table.implicitConst(this.index));
+        return this.table.implicitConstNumber(this.index);
       default:
         return undefined;
     }

@@ -109,6 +109,11 @@ export class DwarfUnit implements UnitEncoding {
   /** Section offset of `data[0]`: 0, or the start of a window of `.debug_info` ({@link DwarfSource.infoStart}). */
   readonly window: number;
 
+  /** The file's byte order (with the fields above, the unit is an `ExprEncoding`). */
+  get littleEndian(): boolean {
+    return this.file.littleEndian;
+  }
+
   private _strOffsetsBase: number = UNSET;
   private _addrBase: number = UNSET;
   private _rnglistsBase: number = UNSET;

@@ -253,10 +253,12 @@ export function scanExpression(d: Uint8Array, start: number, end: number, enc: E
   return count;
 }
 
-/** The encoding of a DIE's unit, for {@link decodeExpression}. */
+/**
+ * The encoding of a DIE's unit, for {@link decodeExpression}: the unit itself (it has
+ * the four fields), so that the millions of parameters looked at allocate nothing.
+ */
 export function exprEncoding(die: DieCursor): ExprEncoding {
-  const u = die.unit;
-  return { addressSize: u.addressSize, offsetSize: u.offsetSize, version: u.version, littleEndian: u.file.littleEndian };
+  return die.unit;
 }
 
 /**
@@ -269,16 +271,22 @@ export function exprEncoding(die: DieCursor): ExprEncoding {
 export function parameterRegisters(machine: number): readonly number[] {
   switch (machine) {
     case EM_S390:
-      return [DW_OP.reg2, DW_OP.reg3, DW_OP.reg4, DW_OP.reg5, DW_OP.reg6];
+      return REGS_S390;
     case EM_X86_64:
-      return [DW_OP.reg5, DW_OP.reg4, DW_OP.reg1, DW_OP.reg2, DW_OP.reg8, DW_OP.reg9];
+      return REGS_X86_64;
     case EM_ARM:
     case EM_AARCH64:
-      return [DW_OP.reg0, DW_OP.reg1, DW_OP.reg2, DW_OP.reg3, DW_OP.reg4, DW_OP.reg5, DW_OP.reg6, DW_OP.reg7];
+      return REGS_ARM;
     default:
-      return [];
+      return NO_REGS;
   }
 }
+
+// (constants: parameterRegisters is asked once per parameter)
+const REGS_S390: readonly number[] = Object.freeze([DW_OP.reg2, DW_OP.reg3, DW_OP.reg4, DW_OP.reg5, DW_OP.reg6]);
+const REGS_X86_64: readonly number[] = Object.freeze([DW_OP.reg5, DW_OP.reg4, DW_OP.reg1, DW_OP.reg2, DW_OP.reg8, DW_OP.reg9]);
+const REGS_ARM: readonly number[] = Object.freeze([DW_OP.reg0, DW_OP.reg1, DW_OP.reg2, DW_OP.reg3, DW_OP.reg4, DW_OP.reg5, DW_OP.reg6, DW_OP.reg7]);
+const NO_REGS: readonly number[] = Object.freeze([]);
 
 /**
  * How many parameters pahole 1.30 considers register-passed on `machine`

@@ -92,151 +92,201 @@ export function walkLocationList(unit: DwarfUnit, ref: { offset: number } | { in
   const v5 = unit.version >= 5;
   const section: DwarfSectionName = v5 ? ".debug_loclists" : ".debug_loc";
   const data = unit.file.requireSection(section, "a location list", where);
-  const le = unit.file.littleEndian;
-  const as = unit.addressSize;
-  const want = sink.addresses;
-  const n = data.length;
-  let pos = listOffset(unit, section, data, ref, unit.loclistsBase, where);
-  const bad = (msg: string): never => {
-    throw new BtfError("MALFORMED", `location list at ${pos}: ${msg}`, { offset: pos, section });
-  };
-  if (!(pos >= 0 && pos < n)) bad(`offset outside ${section} (${n} bytes)`);
-  let base = unit.baseAddress;
-  // One entry's expression: a u16 (DWARF 2-4, GNU) or ULEB128 (DWARF 5) length, then the bytes.
-  const expr = (countU16: boolean, start: bigint, end: bigint): void => {
+  // One cursor per thread, a new one only if a sink walks another list meanwhile.
+  const w = walker.busy ? new ListWalker() : walker;
+  w.busy = true;
+  try {
+    w.walk(unit, data, section, listOffset(unit, section, data, ref, unit.loclistsBase, where), where, sink, v5);
+  } finally {
+    w.busy = false;
+    w.unit = undefined;
+    w.sink = undefined;
+  }
+}
+
+/**
+ * The state of {@link walkLocationList}: its readers are methods over these fields,
+ * not closures, so that a walk allocates nothing (the encoder walks the lists of
+ * every register parameter of a kernel, ~200 k of them).
+ */
+class ListWalker {
+  busy = false;
+  unit: DwarfUnit | undefined;
+  sink: LocationSink | undefined;
+  data: Uint8Array = new Uint8Array(0);
+  section: DwarfSectionName = ".debug_loclists";
+  pos = 0;
+  n = 0;
+  le = true;
+  as = 8;
+  want = false;
+  where = 0;
+
+  walk(unit: DwarfUnit, data: Uint8Array, section: DwarfSectionName, pos: number, where: number, sink: LocationSink, v5: boolean): void {
+    this.unit = unit;
+    this.sink = sink;
+    this.data = data;
+    this.section = section;
+    this.pos = pos;
+    this.where = where;
+    const n = (this.n = data.length);
+    this.le = unit.file.littleEndian;
+    const as = (this.as = unit.addressSize);
+    const want = (this.want = sink.addresses);
+    if (!(pos >= 0 && pos < n)) this.bad(`offset outside ${section} (${n} bytes)`);
+    let base = unit.baseAddress;
+    const split = !v5 && unit.file.isSplit;
+    for (let guard = 0; guard <= n; guard++) {
+      if (this.pos >= n) this.bad("no end-of-list entry before the end of the section");
+      if (split) {
+        // GNU DebugFission (DWARF 4 .debug_loc.dwo).
+        const code = data[this.pos++]!;
+        if (code === 0) return;
+        if (code === 1) base = this.addrx(this.ul());
+        else if (code === 2) {
+          const s = this.addrx(this.ul());
+          const e = this.addrx(this.ul());
+          this.expr(true, want ? s : 0n, want ? e : 0n);
+        } else if (code === 3) {
+          const s = this.addrx(this.ul());
+          if (this.pos + 4 > n) this.bad("truncated entry");
+          const len = u32(data, this.pos, this.le);
+          this.pos += 4;
+          this.expr(true, want ? s : 0n, want ? s + BigInt(len) : 0n);
+        } else this.bad(`unknown GNU location list entry kind ${code}`);
+        continue;
+      }
+      if (!v5) {
+        // A base-address selection entry starts with the largest address; (0, 0) ends.
+        const escape = as === 8 ? ALL_ONES : (1n << BigInt(as * 8)) - 1n;
+        const b = this.addr(true);
+        const e = this.addr(true);
+        if (b === escape) {
+          base = e;
+          continue;
+        }
+        if (b === 0n && e === 0n) return;
+        this.expr(true, want ? b + base : 0n, want ? e + base : 0n);
+        continue;
+      }
+      const code = data[this.pos++]!;
+      switch (code) {
+        case DW_LLE.end_of_list:
+          return;
+        case DW_LLE.base_addressx:
+          base = this.addrx(this.ul());
+          break;
+        case DW_LLE.startx_endx: {
+          const s = this.addrx(this.ul());
+          const e = this.addrx(this.ul());
+          this.expr(false, want ? s : 0n, want ? e : 0n);
+          break;
+        }
+        case DW_LLE.startx_length: {
+          const s = this.addrx(this.ul());
+          const len = this.ulBig();
+          this.expr(false, want ? s : 0n, want ? s + len : 0n);
+          break;
+        }
+        case DW_LLE.offset_pair: {
+          const s = this.ulBig();
+          const e = this.ulBig();
+          this.expr(false, want ? s + base : 0n, want ? e + base : 0n);
+          break;
+        }
+        case DW_LLE.default_location:
+          this.expr(false, 0n, want ? ALL_ONES : 0n);
+          break;
+        case DW_LLE.base_address:
+          base = this.addr();
+          break;
+        case DW_LLE.start_end: {
+          const s = this.addr();
+          const e = this.addr();
+          this.expr(false, s, e);
+          break;
+        }
+        case DW_LLE.start_length: {
+          const s = this.addr();
+          const len = this.ulBig();
+          this.expr(false, s, want ? s + len : 0n);
+          break;
+        }
+        case DW_LLE.GNU_view_pair:
+          // Location views (gcc -gvariable-location-views=incompat5): no location.
+          this.ul();
+          this.ul();
+          break;
+        default:
+          this.bad(`unknown entry kind ${code}`);
+      }
+    }
+    this.bad("location list does not end");
+  }
+
+  bad(msg: string): never {
+    throw new BtfError("MALFORMED", `location list at ${this.pos}: ${msg}`, { offset: this.pos, section: this.section });
+  }
+
+  /** One entry's expression: a u16 (DWARF 2-4, GNU) or ULEB128 (DWARF 5) length, then the bytes. */
+  expr(countU16: boolean, start: bigint, end: bigint): void {
+    const data = this.data;
     let len: number;
     if (countU16) {
-      if (pos + 2 > n) bad("truncated expression length");
-      len = u16(data, pos, le);
-      pos += 2;
+      if (this.pos + 2 > this.n) this.bad("truncated expression length");
+      len = u16(data, this.pos, this.le);
+      this.pos += 2;
     } else {
-      len = uleb(data, pos);
-      pos = leb.end;
+      len = uleb(data, this.pos);
+      this.pos = leb.end;
     }
-    if (!(pos + len <= n)) bad("expression runs past the end of the section");
-    const at = pos;
-    pos += len;
-    sink.entry(data, at, pos, start, end);
-  };
-  const addrx = (i: number): bigint => unit.file.addrx(unit, i, where);
-  // An address; `always`: read even when the sink wants none (DWARF 2-4 entries are told apart by value).
-  const addr = (always = false): bigint => {
-    if (pos + as > n) bad("truncated address");
-    const v = want || always ? uintBig(data, pos, as, le) : 0n;
-    pos += as;
+    if (!(this.pos + len <= this.n)) this.bad("expression runs past the end of the section");
+    const at = this.pos;
+    this.pos += len;
+    this.sink!.entry(data, at, this.pos, start, end);
+  }
+
+  addrx(i: number): bigint {
+    return this.unit!.file.addrx(this.unit!, i, this.where);
+  }
+
+  /** An address; `always`: read even when the sink wants none (DWARF 2-4 entries are told apart by value). */
+  addr(always = false): bigint {
+    if (this.pos + this.as > this.n) this.bad("truncated address");
+    const v = this.want || always ? uintBig(this.data, this.pos, this.as, this.le) : 0n;
+    this.pos += this.as;
     return v;
-  };
-  const ul = (): number => {
-    const v = uleb(data, pos);
-    pos = leb.end;
-    if (pos > n) bad("truncated entry");
+  }
+
+  ul(): number {
+    const v = uleb(this.data, this.pos);
+    this.pos = leb.end;
+    if (this.pos > this.n) this.bad("truncated entry");
     return v;
-  };
-  // A ULEB128 operand of address arithmetic: exact as a bigint, or only checked.
-  const ulBig = (): bigint => {
-    if (!want) {
+  }
+
+  /** A ULEB128 operand of address arithmetic: exact as a bigint, or only checked. */
+  ulBig(): bigint {
+    if (!this.want) {
       // Skipped, ending where ulebBig ends (one past the section when it runs out).
-      let p = pos;
+      const data = this.data;
+      let p = this.pos;
       for (;;) {
         const b = data[p++];
         if (b === undefined || b < 0x80) break;
       }
-      pos = p;
-      if (pos > n) bad("truncated entry");
+      this.pos = p;
+      if (this.pos > this.n) this.bad("truncated entry");
       return 0n;
     }
-    const v = ulebBig(data, pos);
-    pos = leb.end;
-    if (pos > n) bad("truncated entry");
+    const v = ulebBig(this.data, this.pos);
+    this.pos = leb.end;
+    if (this.pos > this.n) this.bad("truncated entry");
     return v;
-  };
-  for (let guard = 0; guard <= n; guard++) {
-    if (pos >= n) bad("no end-of-list entry before the end of the section");
-    if (!v5 && unit.file.isSplit) {
-      // GNU DebugFission (DWARF 4 .debug_loc.dwo).
-      const code = data[pos++]!;
-      if (code === 0) return;
-      if (code === 1) base = addrx(ul());
-      else if (code === 2) {
-        const s = addrx(ul());
-        const e = addrx(ul());
-        expr(true, want ? s : 0n, want ? e : 0n);
-      } else if (code === 3) {
-        const s = addrx(ul());
-        if (pos + 4 > n) bad("truncated entry");
-        const len = u32(data, pos, le);
-        pos += 4;
-        expr(true, want ? s : 0n, want ? s + BigInt(len) : 0n);
-      } else bad(`unknown GNU location list entry kind ${code}`);
-      continue;
-    }
-    if (!v5) {
-      // A base-address selection entry starts with the largest address; (0, 0) ends.
-      const escape = as === 8 ? ALL_ONES : (1n << BigInt(as * 8)) - 1n;
-      const b = addr(true);
-      const e = addr(true);
-      if (b === escape) {
-        base = e;
-        continue;
-      }
-      if (b === 0n && e === 0n) return;
-      expr(true, want ? b + base : 0n, want ? e + base : 0n);
-      continue;
-    }
-    const code = data[pos++]!;
-    switch (code) {
-      case DW_LLE.end_of_list:
-        return;
-      case DW_LLE.base_addressx:
-        base = addrx(ul());
-        break;
-      case DW_LLE.startx_endx: {
-        const s = addrx(ul());
-        const e = addrx(ul());
-        expr(false, want ? s : 0n, want ? e : 0n);
-        break;
-      }
-      case DW_LLE.startx_length: {
-        const s = addrx(ul());
-        const len = ulBig();
-        expr(false, want ? s : 0n, want ? s + len : 0n);
-        break;
-      }
-      case DW_LLE.offset_pair: {
-        const s = ulBig();
-        const e = ulBig();
-        expr(false, want ? s + base : 0n, want ? e + base : 0n);
-        break;
-      }
-      case DW_LLE.default_location:
-        expr(false, 0n, want ? ALL_ONES : 0n);
-        break;
-      case DW_LLE.base_address:
-        base = addr();
-        break;
-      case DW_LLE.start_end: {
-        const s = addr();
-        const e = addr();
-        expr(false, s, e);
-        break;
-      }
-      case DW_LLE.start_length: {
-        const s = addr();
-        const len = ulBig();
-        expr(false, s, want ? s + len : 0n);
-        break;
-      }
-      case DW_LLE.GNU_view_pair:
-        // Location views (gcc -gvariable-location-views=incompat5): no location.
-        ul();
-        ul();
-        break;
-      default:
-        bad(`unknown entry kind ${code}`);
-    }
   }
-  bad("location list does not end");
 }
+
+const walker = new ListWalker();
 
 /**
  * The ranges of the range list `ref` (a section offset, or a `DW_FORM_rnglistx`

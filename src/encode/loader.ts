@@ -26,8 +26,8 @@ import type { AbbrevTable } from "../dwarf/abbrev.js";
 import { cstring } from "../elf/strtab.js";
 import { DW_AT, DW_ATE, DW_FORM, DW_OP, DW_TAG } from "../dwarf/constants.js";
 import { formClass } from "../dwarf/forms.js";
-import { u16 as readU16, u32 as readU32 } from "../dwarf/bytes.js";
-import { decodeExpression, exprEncoding, classifyParameter, parameterRegisterCount } from "../dwarf/expr.js";
+import { u16 as readU16, u32 as readU32, uintBig, uleb } from "../dwarf/bytes.js";
+import { exprEncoding, classifyParameter, parameterRegisterCount, scanExpression } from "../dwarf/expr.js";
 import type { EncodeFeatures } from "./features.js";
 import { KeyIndex } from "./key-index.js";
 
@@ -1303,20 +1303,15 @@ export class CuLoader {
     if (expr === undefined || expr.length === 0) return;
     const op = expr[0]!;
     if (op !== DW_OP.addr && op !== DW_OP.addrx) return;
-    let ops;
-    try {
-      ops = decodeExpression(expr, exprEncoding(c));
-    } catch (e) {
-      if (e instanceof BtfError) return;
-      throw e;
-    }
-    const first = ops[0];
-    if (!first) return;
+    // libdw decodes the whole expression first: one that does not decode gives no
+    // location (scanExpression fails exactly where decodeExpression throws).
+    const enc = exprEncoding(c);
+    if (scanExpression(expr, 0, expr.length, enc) < 0) return;
     let addr: bigint;
-    if (op === DW_OP.addr) addr = first.args[0] as bigint;
+    if (op === DW_OP.addr) addr = uintBig(expr, 1, enc.addressSize, enc.littleEndian);
     else {
       try {
-        addr = c.unit.file.addrx(c.unit, Number(first.args[0]));
+        addr = c.unit.file.addrx(c.unit, uleb(expr, 1));
       } catch (e) {
         if (e instanceof BtfError) addr = 0n;
         else throw e;
@@ -1326,6 +1321,7 @@ export class CuLoader {
     this.n1[v] = Number(addr >> 32n);
     this.n2[v] = Number(addr & 0xffffffffn);
   }
+
 
   // ------------------------------------------------------------------------------
   // Recoding (dwarf_loader.c cu__recode_dwarf_types, cu__resolve_func_ret_types_optimized)
