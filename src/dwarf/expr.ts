@@ -254,6 +254,20 @@ export function scanExpression(d: Uint8Array, start: number, end: number, enc: E
 }
 
 /**
+ * The operand of a location expression whose first operation is `DW_OP_addr` (the
+ * address, a bigint) or `DW_OP_addrx` (the `.debug_addr` index, a number), as
+ * {@link decodeExpression} gives it (`Number` of it for the index); undefined when
+ * the first operation is another, or the expression does not decode (pahole's
+ * `dwarf__location`, via libdw, takes only a whole decoded expression). Allocates
+ * nothing but the address.
+ */
+export function addressOperand(expr: Uint8Array, enc: ExprEncoding): bigint | number | undefined {
+  const op = expr[0];
+  if ((op !== DW_OP.addr && op !== DW_OP.addrx) || scanExpression(expr, 0, expr.length, enc) < 0) return undefined;
+  return op === DW_OP.addr ? uintBig(expr, 1, enc.addressSize, enc.littleEndian) : uleb(expr, 1);
+}
+
+/**
  * The encoding of a DIE's unit, for {@link decodeExpression}: the unit itself (it has
  * the four fields), so that the millions of parameters looked at allocate nothing.
  */

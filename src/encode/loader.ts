@@ -26,8 +26,8 @@ import type { AbbrevTable } from "../dwarf/abbrev.js";
 import { cstring } from "../elf/strtab.js";
 import { DW_AT, DW_ATE, DW_FORM, DW_OP, DW_TAG } from "../dwarf/constants.js";
 import { formClass } from "../dwarf/forms.js";
-import { u16 as readU16, u32 as readU32, uintBig, uleb } from "../dwarf/bytes.js";
-import { exprEncoding, classifyParameter, parameterRegisterCount, scanExpression } from "../dwarf/expr.js";
+import { u16 as readU16, u32 as readU32 } from "../dwarf/bytes.js";
+import { addressOperand, exprEncoding, classifyParameter, parameterRegisterCount } from "../dwarf/expr.js";
 import type { EncodeFeatures } from "./features.js";
 import { KeyIndex } from "./key-index.js";
 
@@ -1301,17 +1301,13 @@ export class CuLoader {
     const c = this.c;
     const expr = c.block(DW_AT.location);
     if (expr === undefined || expr.length === 0) return;
-    const op = expr[0]!;
-    if (op !== DW_OP.addr && op !== DW_OP.addrx) return;
-    // libdw decodes the whole expression first: one that does not decode gives no
-    // location (scanExpression fails exactly where decodeExpression throws).
-    const enc = exprEncoding(c);
-    if (scanExpression(expr, 0, expr.length, enc) < 0) return;
+    const operand = addressOperand(expr, exprEncoding(c));
+    if (operand === undefined) return;
     let addr: bigint;
-    if (op === DW_OP.addr) addr = uintBig(expr, 1, enc.addressSize, enc.littleEndian);
+    if (typeof operand === "bigint") addr = operand;
     else {
       try {
-        addr = c.unit.file.addrx(c.unit, uleb(expr, 1));
+        addr = c.unit.file.addrx(c.unit, operand);
       } catch (e) {
         if (e instanceof BtfError) addr = 0n;
         else throw e;

@@ -116,6 +116,26 @@ for (const c of cases) {
   });
 }
 
+test("a sink may walk another list from inside a walk (each walk keeps its own place)", () => {
+  const u5 = unitOn(5, { ".debug_loclists": v5, ".debug_addr": addrSection });
+  const u4 = unitOn(4, { ".debug_loc": v4, ".debug_addr": addrSection });
+  const outer: number[][] = [];
+  const inner: number[][] = [];
+  walkLocationList(u5, { offset: 0 }, 0, {
+    addresses: false,
+    entry: (d, s, e) => {
+      outer.push(Array.from(d.subarray(s, e)));
+      // The nested walk, and one that fails, leave the outer walk where it was.
+      walkLocationList(u4, { offset: 0 }, 0, { addresses: false, entry: (d2, s2, e2) => void inner.push(Array.from(d2.subarray(s2, e2))) });
+      assert.throws(() => walkLocationList(u4, { offset: v4.length + 10 }, 0, { addresses: false, entry: () => undefined }), /offset outside/);
+    },
+  });
+  assert.deepEqual(outer, want5.map((w) => w[2]));
+  assert.deepEqual(inner, Array.from({ length: want5.length }, () => want4.map((w) => w[2])).flat());
+  // And the walker is free again afterwards.
+  assert.deepEqual(walked(u5), { exprs: want5.map((w) => w[2]) });
+});
+
 test("an address index outside .debug_addr fails without addresses too", () => {
   const list = [DW_LLE.startx_length, ...uleb(7), ...uleb(4), ...e5(1), DW_LLE.end_of_list];
   const unit = unitOn(5, { ".debug_loclists": list, ".debug_addr": addrSection });

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EM_AARCH64, EM_X86_64, ElfFile } from "../../src/elf/index.js";
 import fc from "fast-check";
-import { classifyParameter, decodeExpression, DW_AT, DW_OP, DW_TAG, exprScan, parameterRegister, parameterRegisterCount, parameterRegisters, scanExpression, type ExprEncoding, type ExprOp, type LocationEntry } from "../../src/dwarf/index.js";
+import { addressOperand, classifyParameter, decodeExpression, DW_AT, DW_OP, DW_TAG, exprScan, parameterRegister, parameterRegisterCount, parameterRegisters, scanExpression, type ExprEncoding, type ExprOp, type LocationEntry } from "../../src/dwarf/index.js";
 import { fixture, openDwarf } from "../fixtures/dwarf/helpers.js";
 
 const enc = { addressSize: 8, offsetSize: 4 as const, version: 5, littleEndian: true };
@@ -74,6 +74,32 @@ test("scanExpression() counts what decodeExpression() decodes, and fails where i
     }),
     { numRuns: 3000 },
   );
+});
+
+test("addressOperand() gives decodeExpression()'s DW_OP_addr / DW_OP_addrx operand, and nothing where it throws", () => {
+  const starts = fc.constantFrom(DW_OP.addr, DW_OP.addrx, DW_OP.addr, DW_OP.addrx, DW_OP.lit0);
+  fc.assert(
+    fc.property(starts, exprBytes, encodings, (first, rest, e) => {
+      const expr = Uint8Array.from([first, ...rest]);
+      const ops = decoded(expr, e);
+      const got = addressOperand(expr, e);
+      const op = ops?.[0];
+      if (!op || (op.op !== DW_OP.addr && op.op !== DW_OP.addrx)) return assert.equal(got, undefined);
+      const want = op.args[0]!;
+      if (op.op === DW_OP.addr) return assert.equal(got, want);
+      // An index: a number, exact while it is one (any larger one is no index of .debug_addr either way).
+      assert.equal(typeof got, "number");
+      if (typeof want === "number") assert.equal(got, want);
+      else assert.ok((got as number) > Number.MAX_SAFE_INTEGER);
+    }),
+    { numRuns: 3000 },
+  );
+  const le = { addressSize: 8, offsetSize: 4 as const, version: 5, littleEndian: true };
+  assert.equal(addressOperand(Uint8Array.of(DW_OP.addr, 1, 2, 3, 4, 5, 6, 7, 8), le), 0x0807060504030201n);
+  assert.equal(addressOperand(Uint8Array.of(DW_OP.addr, 1, 2, 3, 4, 5, 6, 7, 8, 0xe5), le), undefined, "an unknown operation after the address");
+  assert.equal(addressOperand(Uint8Array.of(DW_OP.addr, 1, 2, 3), le), undefined, "a truncated address");
+  assert.equal(addressOperand(Uint8Array.of(DW_OP.addrx, 0x81, 0x01, DW_OP.plus_uconst, 8), le), 129);
+  assert.equal(addressOperand(Uint8Array.of(DW_OP.fbreg, 0x10), le), undefined);
 });
 
 /** parameter__reg read directly off decodeExpression(): the reference for the scanning version. */
