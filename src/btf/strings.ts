@@ -169,7 +169,10 @@ export class StringSet {
     if ((this.count + 1) * 4 > this.table.length) this.rehash();
     if (this.length + len + 1 > this.data.length) this.grow(this.length + len + 1);
     const off = this.length;
-    this.data.set(src.subarray(start, end), off);
+    // (names are short: a loop, not a subarray per string)
+    const data = this.data;
+    if (len <= 64) for (let i = 0; i < len; i++) data[off + i] = src[start + i]!;
+    else data.set(src.subarray(start, end), off);
     this.data[off + len] = 0;
     this.length += len + 1;
     const t = this.table;

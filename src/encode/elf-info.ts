@@ -248,6 +248,17 @@ export class ElfFunctions implements FunctionLookup {
   }
   private names: string[] | undefined;
 
+  findAt(bytes: Uint8Array, start: number, prefix: boolean): number {
+    // Over the names' bytes when the table has them (its names need not be decoded
+    // for this): the same entries (FunctionNameTable's contract).
+    const nb = this.nameBytes;
+    if (nb) return (this.byteTable ??= new FunctionNameTable(nb.bytes, nb.starts, this.prefixlens, this.suffixCount)).findAt(bytes, start, prefix);
+    const name = cstring(bytes, start);
+    if (name === undefined) return NO_NAME;
+    return prefix ? this.findPrefix(name) : this.findExact(name);
+  }
+  private byteTable: FunctionNameTable | undefined;
+
   /** pahole `btf_encoder__find_function(name, strlen(name))`: `name` or `name.suffix`, or -1. */
   findPrefix(name: string): number {
     let r = this.prefixCache.get(name);
@@ -354,7 +365,17 @@ export interface FunctionLookup {
   findExact(name: string): number;
   /** pahole `btf_encoder__find_function(name, strlen(name))`: an entry or -1. */
   findPrefix(name: string): number;
+  /**
+   * {@link findExact} (or, `prefix`, {@link findPrefix}) of the UTF-8 name at
+   * `bytes[start]`, up to its NUL: the same entry, without a JS string for an ASCII
+   * name (the encoder looks up ~100 k names of `.debug_str` per kernel, per thread).
+   * {@link NO_NAME} when there is no NUL-terminated name at `start`.
+   */
+  findAt(bytes: Uint8Array, start: number, prefix: boolean): number;
 }
+
+/** {@link FunctionLookup.findAt}: no NUL-terminated name where it was to start. */
+export const NO_NAME = -2;
 
 /**
  * {@link ElfFunctions}' searches over the table's names as bytes (UTF-8, each followed
@@ -425,6 +446,29 @@ export class FunctionNameTable implements FunctionLookup {
     return r;
   }
 
+  findAt(bytes: Uint8Array, start: number, prefix: boolean): number {
+    // The key into kb, as search() puts an ASCII string there.
+    if (!(start >= 0)) return NO_NAME;
+    let n = 0;
+    for (let p = start; ; p++, n++) {
+      if (p >= bytes.length) return NO_NAME;
+      const c = bytes[p]!;
+      if (c === 0) break;
+      if (c >= 0x80) {
+        const name = cstring(bytes, start);
+        return name === undefined ? NO_NAME : this.cached(prefix ? this.prefixCache : this.exactCache, name, prefix);
+      }
+      if (n + 1 >= this.kb.length) {
+        const g = new Uint8Array(2 * this.kb.length);
+        g.set(this.kb);
+        this.kb = g;
+      }
+      this.kb[n] = c;
+    }
+    this.kb[n] = 0;
+    return this.searchKb(prefix ? n : 0);
+  }
+
   /** The key's bytes and a NUL (ASCII keys). */
   private kb = new Uint8Array(256);
 
@@ -441,11 +485,26 @@ export class FunctionNameTable implements FunctionLookup {
     }
     kb[n] = 0;
     const keyPl = prefix ? n : 0;
+    if (ascii) return this.searchKb(keyPl);
     let l = 0;
     let u = this.starts.length;
     while (l < u) {
       const idx = (l + u) >>> 1;
-      const c = ascii ? this.compareBytes(keyPl, idx) : functionsCmp({ name: key, prefixlen: keyPl }, { name: this.name(idx), prefixlen: this.prefixlens[idx]! });
+      const c = functionsCmp({ name: key, prefixlen: keyPl }, { name: this.name(idx), prefixlen: this.prefixlens[idx]! });
+      if (c < 0) u = idx;
+      else if (c > 0) l = idx + 1;
+      else return idx;
+    }
+    return -1;
+  }
+
+  /** The search of the ASCII key in `kb` (prefix length `keyPl`). */
+  private searchKb(keyPl: number): number {
+    let l = 0;
+    let u = this.starts.length;
+    while (l < u) {
+      const idx = (l + u) >>> 1;
+      const c = this.compareBytes(keyPl, idx);
       if (c < 0) u = idx;
       else if (c > 0) l = idx + 1;
       else return idx;
@@ -555,6 +614,8 @@ export interface SectionInfo {
   /** Address as pahole sees it (for ET_REL files: libdwfl's layout). */
   addr: bigint;
   size: bigint;
+  /** `addr + size` (so that {@link sectionOf} compares without making bigints). */
+  end: bigint;
   type: number;
   /** Variables in this section are encoded. */
   include: boolean;
@@ -566,13 +627,11 @@ export interface SectionInfo {
  */
 export function sectionInfos(elf: ElfFile, opts: { percpu: boolean; global: boolean }): SectionInfo[] {
   const layout = elf.type === 1 ? relocatableLayout(elf) : undefined;
-  return elf.sections.map((s) => ({
-    name: s.name,
-    addr: layout && s.flags & SHF_ALLOC ? layout.address(s.index) : s.addr,
-    size: BigInt(s.size),
-    type: s.type,
-    include: opts.global || (opts.percpu && s.name === ".data..percpu"),
-  }));
+  return elf.sections.map((s) => {
+    const addr = layout && s.flags & SHF_ALLOC ? layout.address(s.index) : s.addr;
+    const size = BigInt(s.size);
+    return { name: s.name, addr, size, end: addr + size, type: s.type, include: opts.global || (opts.percpu && s.name === ".data..percpu") };
+  });
 }
 
 /** pahole `get_elf_section`: the first PROGBITS/NOBITS section holding `addr` (0: none). */
@@ -580,7 +639,7 @@ export function sectionOf(secs: readonly SectionInfo[], addr: bigint): number {
   for (let i = 1; i < secs.length; i++) {
     const s = secs[i]!;
     if (s.type !== SHT_PROGBITS && s.type !== SHT_NOBITS) continue;
-    if (s.addr <= addr && addr - s.addr < s.size) return i;
+    if (s.addr <= addr && addr < s.end) return i;
   }
   return 0;
 }

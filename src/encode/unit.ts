@@ -26,7 +26,7 @@ import {
   type CuLoader, F_ARTIFICIAL, F_DECL, F_EXTERNAL, F_FN_UNEXPECTED, F_GLOBAL_SCOPE, F_TOPLEVEL, F_UNSPEC_PARMS,
 } from "./loader.js";
 import type { EncodeFeatures } from "./features.js";
-import { filteredVariableName, sectionOf, validBtfName, type FunctionLookup, type ObjectSymbols, type SectionInfo } from "./elf-info.js";
+import { filteredVariableName, NO_NAME, sectionOf, validBtfName, type FunctionLookup, type ObjectSymbols, type SectionInfo } from "./elf-info.js";
 
 /** Type-id field codes in a fragment: 1..REF_REC-1 is table index k (`type_id_off + k`). */
 export const REF_REC = 0x40000000;
@@ -590,11 +590,16 @@ function encodeFunctions(w: Writer, cu: CuLoader, ctx: UnitContext): void {
 
 /** The ELF symbol of function name `key`: 0 none, else 2 + 2 * entry + (found by prefix). */
 function lookupFunction(cu: CuLoader, funcs: FunctionLookup, key: number, optimizedFunc: boolean): number {
-  const name = cu.keyString(key)!;
-  let e = funcs.findExact(name);
+  // A name in a DWARF section is looked up as bytes; one held as a JS string, or not
+  // NUL-terminated where its key says (decoding it fails as it always did), as a string.
+  const bytes = cu.keySection(key);
+  const at = bytes ? cu.keyPos(key) : 0;
+  let e = bytes ? funcs.findAt(bytes, at, false) : NO_NAME;
+  let name: string | undefined;
+  if (e === NO_NAME) e = funcs.findExact((name = cu.keyString(key)!));
   let byPrefix = 0;
   if (e < 0 && funcs.suffixCount && optimizedFunc) {
-    e = funcs.findPrefix(name);
+    e = name === undefined ? funcs.findAt(bytes!, at, true) : funcs.findPrefix(name);
     byPrefix = 1;
   }
   return e < 0 ? 0 : 2 + 2 * e + byPrefix;

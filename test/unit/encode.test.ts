@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { BtfError, ElfFile, dumpRaw, parseBtf, PipelinedDedup, writeBtf } from "../../src/index.js";
 import fc from "fast-check";
 import { encodeBtf, parseFeatures, defaultFeatures, ElfFunctions, msort, bsearch, compileUnits, mergesUnits } from "../../src/encode/index.js";
-import { FunctionNameTable, ObjectSymbols, sortByFunctionName, sortFunctionNameBytes } from "../../src/encode/elf-info.js";
+import { FunctionNameTable, NO_NAME, ObjectSymbols, sortByFunctionName, sortFunctionNameBytes } from "../../src/encode/elf-info.js";
 import { shareStrings } from "../../src/io/shared-strings.js";
 import { readSymbolTable } from "../../src/elf/symbols.js";
 import { strcmp, strncmp } from "../../src/encode/libc.js";
@@ -362,9 +362,25 @@ test("function name table: a worker's searches over the names' bytes find what E
       const t = new FunctionNameTable(sh.bytes, FunctionNameTable.startsOf(sh.bytes, sh.count), Int32Array.from(f.entries, (e) => e.prefixlen), f.suffixCount);
       assert.equal(t.count, f.count);
       assert.equal(t.suffixCount, f.suffixCount);
-      for (const k of [...names, ...names.map((n) => n.slice(0, n.indexOf(".") >= 0 ? n.indexOf(".") : n.length)), ...probes, ""]) {
+      const keys = [...names, ...names.map((n) => n.slice(0, n.indexOf(".") >= 0 ? n.indexOf(".") : n.length)), ...probes, ""];
+      // The keys as the encoder has them too: NUL-terminated in a string section.
+      const sec = new TextEncoder().encode("x\0" + keys.join("\0") + "\0");
+      const g = ElfFunctions.fromSymbols(names.map(sym)); // with its names' bytes when all are ASCII
+      for (let i = 0, at = 2; i < keys.length; at += new TextEncoder().encode(keys[i]!).length + 1, i++) {
+        const k = keys[i]!;
         assert.equal(t.findExact(k), f.findExact(k), `exact ${JSON.stringify(k)}`);
         assert.equal(t.findPrefix(k), f.findPrefix(k), `prefix ${JSON.stringify(k)}`);
+        for (const [l, what] of [[t, "bytes table"], [f, "table"], [g, "sorted table"]] as const) {
+          assert.equal(l.findAt(sec, at, false), l.findExact(k), `${what}: exact at ${JSON.stringify(k)}`);
+          assert.equal(l.findAt(sec, at, true), l.findPrefix(k), `${what}: prefix at ${JSON.stringify(k)}`);
+        }
+      }
+      // No NUL-terminated name there: the caller decodes (and fails) as before.
+      for (const l of [t, f, g]) {
+        assert.equal(l.findAt(sec, sec.length, false), NO_NAME);
+        // (the last key without its NUL)
+        assert.equal(l.findAt(sec.subarray(0, sec.length - 1), sec.length - 1 - new TextEncoder().encode(keys.at(-1)!).length, true), NO_NAME);
+        assert.equal(l.findAt(sec, -1, false), NO_NAME);
       }
       for (let i = 0; i < t.count; i++) assert.equal(t.name(i), f.entries[i]!.name);
     }),
