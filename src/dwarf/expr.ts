@@ -420,7 +420,16 @@ export interface ParameterLocation {
  * parameter) are the encoder's job.
  */
 export function classifyParameter(die: DieCursor, index: number, machine: number): ParameterLocation {
-  const res: ParameterLocation = { hasLocation: false, optimized: false, unexpectedRegister: false, register: -1 };
+  return classifyParameterInto(die, index, machine, { hasLocation: false, optimized: false, unexpectedRegister: false, register: -1 });
+}
+
+/**
+ * {@link classifyParameter} into `res` (every field set): for a caller that reuses one
+ * object over the ~450 k parameters of a kernel. Returns `res`.
+ */
+export function classifyParameterInto(die: DieCursor, index: number, machine: number, res: ParameterLocation): ParameterLocation {
+  res.hasLocation = res.optimized = res.unexpectedRegister = false;
+  res.register = -1;
   if (index < 0 || index >= parameterRegisterCount(machine)) return res;
   const hasConst = die.has(DW_AT.const_value);
   res.hasLocation = die.has(DW_AT.location);

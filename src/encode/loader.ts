@@ -27,12 +27,15 @@ import { cstring } from "../elf/strtab.js";
 import { DW_AT, DW_ATE, DW_FORM, DW_OP, DW_TAG } from "../dwarf/constants.js";
 import { formClass } from "../dwarf/forms.js";
 import { u16 as readU16, u32 as readU32 } from "../dwarf/bytes.js";
-import { addressOperand, exprEncoding, classifyParameter, parameterRegisterCount } from "../dwarf/expr.js";
+import { addressOperand, exprEncoding, classifyParameterInto, parameterRegisterCount, type ParameterLocation } from "../dwarf/expr.js";
 import type { EncodeFeatures } from "./features.js";
 import { KeyIndex } from "./key-index.js";
 
 /** Entries of the first DIE slot table (units of up to 1 MB of DWARF; a kernel's biggest has 0.9 MB). */
 const SLOT_TABLE_MIN = 1 << 20;
+
+/** newParameter's verdict on its parameter (one object, filled for each). */
+const PARAM: ParameterLocation = { hasLocation: false, optimized: false, unexpectedRegister: false, register: -1 };
 
 /** Tag flags (`flags[t]`). */
 export const F_DECL = 1;
@@ -1148,7 +1151,7 @@ export class CuLoader {
     const p = this.newTagWithRefs(DW_TAG.formal_parameter);
     this.nameKey[p] = this.nameAttr();
     if (idx >= 0 && idx < this.nrRegParams) {
-      const r = classifyParameter(c, idx, this.opts.machine);
+      const r = classifyParameterInto(c, idx, this.opts.machine, PARAM);
       let f = 0;
       if (r.hasLocation) f |= F_HAS_LOC;
       if (r.optimized) f |= F_OPTIMIZED;
