@@ -374,6 +374,9 @@ export interface FunctionLookup {
   findAt(bytes: Uint8Array, start: number, prefix: boolean): number;
 }
 
+/** FunctionNameTable's filter: 2^(32 - this) bits (256 KB). */
+const FILTER_SHIFT = 11;
+
 /** {@link FunctionLookup.findAt}: no NUL-terminated name where it was to start. */
 export const NO_NAME = -2;
 
@@ -450,10 +453,12 @@ export class FunctionNameTable implements FunctionLookup {
     // The key into kb, as search() puts an ASCII string there.
     if (!(start >= 0)) return NO_NAME;
     let n = 0;
+    let h = 0;
     for (let p = start; ; p++, n++) {
       if (p >= bytes.length) return NO_NAME;
       const c = bytes[p]!;
       if (c === 0) break;
+      h = (Math.imul(h, 31) + c) | 0;
       if (c >= 0x80) {
         const name = cstring(bytes, start);
         return name === undefined ? NO_NAME : this.cached(prefix ? this.prefixCache : this.exactCache, name, prefix);
@@ -466,11 +471,45 @@ export class FunctionNameTable implements FunctionLookup {
       this.kb[n] = c;
     }
     this.kb[n] = 0;
+    // A key that is no entry's name nor prefix compares equal to none: the search
+    // would find nothing (most names the encoder looks up, ~60 % of a kernel's).
+    const f = (this.filter ??= this.makeFilter());
+    const bit = h >>> FILTER_SHIFT;
+    if (!(f[bit >>> 5]! & (1 << (bit & 31)))) return -1;
     return this.searchKb(prefix ? n : 0);
   }
 
   /** The key's bytes and a NUL (ASCII keys). */
   private kb = new Uint8Array(256);
+
+  /**
+   * A bit per hash (of {@link findAt}'s) of each entry's name and of its prefix: a
+   * search can find an entry only when its key is one of these (functions_cmp is
+   * strcmp, or strncmp over the prefix when the key's length is the entry's prefix
+   * length), so a key whose bit is clear finds none.
+   */
+  private filter: Int32Array | undefined;
+
+  private makeFilter(): Int32Array {
+    const f = new Int32Array(1 << (32 - FILTER_SHIFT - 5));
+    const b = this.bytes;
+    for (let i = 0; i < this.starts.length; i++) {
+      const pl = this.prefixlens[i]!;
+      let h = 0;
+      for (let p = this.starts[i]!, k = 0; ; p++, k++) {
+        if (k === pl) {
+          const bit = h >>> FILTER_SHIFT;
+          f[bit >>> 5]! |= 1 << (bit & 31);
+        }
+        const c = b[p]!;
+        if (c === 0) break;
+        h = (Math.imul(h, 31) + c) | 0;
+      }
+      const bit = h >>> FILTER_SHIFT;
+      f[bit >>> 5]! |= 1 << (bit & 31);
+    }
+    return f;
+  }
 
   /** glibc `bsearch` (see libc.ts) with `functions_cmp`, the key's prefix length its length (or 0). */
   private search(key: string, prefix: boolean): number {
