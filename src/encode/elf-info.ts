@@ -238,6 +238,9 @@ export class ElfFunctions implements FunctionLookup {
 
   /** pahole `btf_encoder__find_function(name, 0)`: exact name (as bsearch finds it), or -1. */
   findExact(name: string): number {
+    // Over the names' bytes when the table has them, so that no name is decoded for
+    // a search (the kfuncs' in the set-up): the same finds (FunctionNameTable's contract).
+    if (this.nameBytes) return this.byNames().findExact(name);
     let r = this.exactCache.get(name);
     if (r === undefined) {
       // bsearch with functions_cmp, whose key here has no prefix length: strcmp.
@@ -251,16 +254,22 @@ export class ElfFunctions implements FunctionLookup {
   findAt(bytes: Uint8Array, start: number, prefix: boolean): number {
     // Over the names' bytes when the table has them (its names need not be decoded
     // for this): the same entries (FunctionNameTable's contract).
-    const nb = this.nameBytes;
-    if (nb) return (this.byteTable ??= new FunctionNameTable(nb.bytes, nb.starts, this.prefixlens, this.suffixCount)).findAt(bytes, start, prefix);
+    if (this.nameBytes) return this.byNames().findAt(bytes, start, prefix);
     const name = cstring(bytes, start);
     if (name === undefined) return NO_NAME;
     return prefix ? this.findPrefix(name) : this.findExact(name);
   }
   private byteTable: FunctionNameTable | undefined;
 
+  /** The searches over {@link nameBytes} (which must be set). */
+  private byNames(): FunctionNameTable {
+    const nb = this.nameBytes!;
+    return (this.byteTable ??= new FunctionNameTable(nb.bytes, nb.starts, this.prefixlens, this.suffixCount));
+  }
+
   /** pahole `btf_encoder__find_function(name, strlen(name))`: `name` or `name.suffix`, or -1. */
   findPrefix(name: string): number {
+    if (this.nameBytes) return this.byNames().findPrefix(name);
     let r = this.prefixCache.get(name);
     if (r === undefined) {
       r = bsearch({ name, prefixlen: name.length }, this.entries, functionsCmp);

@@ -427,12 +427,21 @@ test("function name table: over a symbol table's own strings (where fromSymbols 
     const elf = new ElfFile(new Uint8Array(readFileSync(join(FIXTURES, "dwarf", "obj", name))));
     const f = ElfFunctions.fromSymbols(readSymbolTable(elf, elf.section(".symtab")!));
     assert.ok(f.nameBytes && f.count > 0, name);
+    // The reference: the table from symbol objects, which searches its decoded names.
+    const ref = ElfFunctions.fromSymbols(elf.symbols(elf.section(".symtab")!));
+    assert.equal(ref.nameBytes, undefined);
     const t = new FunctionNameTable(f.nameBytes.bytes, f.nameBytes.starts, Int32Array.from(f.entries, (e) => e.prefixlen), f.suffixCount);
     for (let i = 0; i < t.count; i++) assert.equal(t.name(i), f.entries[i]!.name);
     for (const e of f.entries)
       for (const k of [e.name, e.name.slice(0, e.prefixlen), e.name + "x", e.name.slice(0, -1)]) {
-        assert.equal(t.findExact(k), f.findExact(k), k);
-        assert.equal(t.findPrefix(k), f.findPrefix(k), k);
+        // (f searches its names' bytes too, without decoding them)
+        for (const l of [t, f]) {
+          assert.equal(l.findExact(k), ref.findExact(k), k);
+          assert.equal(l.findPrefix(k), ref.findPrefix(k), k);
+          const sec = new TextEncoder().encode(k + "\0");
+          assert.equal(l.findAt(sec, 0, false), ref.findExact(k), k);
+          assert.equal(l.findAt(sec, 0, true), ref.findPrefix(k), k);
+        }
       }
   }
   // Built from symbol objects, there are no such bytes.
