@@ -425,7 +425,7 @@ export function classifyParameter(die: DieCursor, index: number, machine: number
 
 /**
  * {@link classifyParameter} into `res` (every field set): for a caller that reuses one
- * object over the ~450 k parameters of a kernel. Returns `res`.
+ * object over the ~400 k register parameters of a kernel. Returns `res`.
  */
 export function classifyParameterInto(die: DieCursor, index: number, machine: number, res: ParameterLocation): ParameterLocation {
   res.hasLocation = res.optimized = res.unexpectedRegister = false;
