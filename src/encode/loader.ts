@@ -1321,7 +1321,6 @@ export class CuLoader {
     this.n2[v] = Number(addr & 0xffffffffn);
   }
 
-
   // ------------------------------------------------------------------------------
   // Recoding (dwarf_loader.c cu__recode_dwarf_types, cu__resolve_func_ret_types_optimized)
 
