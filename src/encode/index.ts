@@ -101,7 +101,7 @@ export function elfContext(elf: ElfFile, features: EncodeFeatures, onFunctions?:
   const syms = elf.type === 1 /* ET_REL */ ? elf.symbols(symSec) : readSymbolTable(elf, symSec);
   const functions = ElfFunctions.fromSymbols(syms);
   // The workers search the table's names and prefixes only: they get it before the
-  // names are decoded (for the kfuncs, and this thread's own searches).
+  // kfuncs are collected (whose searches, like this thread's, read the names' bytes).
   onFunctions?.(functions);
   if (features.declTagKfuncs) collectKfuncs(elf, syms, functions);
   return {
