@@ -466,6 +466,60 @@ export function resolveFwds(d: DedupState): void {
   }
 }
 
+/**
+ * The reference pass's own canonical PTR, CONST, VOLATILE, RESTRICT, TYPEDEF, FUNC and
+ * TYPE_TAG types (three words each: name, info, target), keyed by those words, which the
+ * index holds: a lookup reads one slot, not the table's entry and then the candidate's
+ * record (most of a kernel's 2.2 M reference types are of these kinds, and ~97 % of them
+ * match). Which candidate matches cannot depend on order, unlike the table's (./table.ts):
+ * two canonical types equal word for word would have been one.
+ */
+class CommonIndex {
+  /** Slots of 4 int32: name, info, target, id + 1 (0: empty). */
+  private s: Int32Array;
+  private shift: number;
+  private n = 0;
+
+  constructor(expected: number) {
+    let bits = 4;
+    while (1 << bits < 2 * expected) bits++;
+    this.s = new Int32Array(4 << bits);
+    this.shift = 32 - bits;
+  }
+
+  /** The type with these words (hash `h`), or `id` after it is added as that type. */
+  findOrAdd(h: number, name: number, info: number, target: number, id: number): number {
+    const s = this.s;
+    const mask = (s.length >> 2) - 1;
+    let j = Math.imul(h, 0x9e3779b1) >>> this.shift;
+    for (; ; j = (j + 1) & mask) {
+      const c = s[4 * j + 3]!;
+      if (c === 0) break;
+      if (s[4 * j + 2] === (target | 0) && s[4 * j + 1] === (info | 0) && s[4 * j] === (name | 0)) return c - 1;
+    }
+    s[4 * j] = name;
+    s[4 * j + 1] = info;
+    s[4 * j + 2] = target;
+    s[4 * j + 3] = id + 1;
+    if (2 * ++this.n > mask) this.grow();
+    return id;
+  }
+
+  private grow(): void {
+    const old = this.s;
+    const s = (this.s = new Int32Array(2 * old.length));
+    this.shift--;
+    const mask = (s.length >> 2) - 1;
+    for (let i = 0; i < old.length; i += 4) {
+      if (old[i + 3] === 0) continue;
+      const h = (Math.imul((Math.imul(old[i]!, 31) + old[i + 1]!) | 0, 31) + old[i + 2]!) | 0; // hashCommon
+      let j = Math.imul(h, 0x9e3779b1) >>> this.shift;
+      while (s[4 * j + 3] !== 0) j = (j + 1) & mask;
+      s.set(old.subarray(i, i + 4), 4 * j);
+    }
+  }
+}
+
 let refStack: Uint32Array = new Uint32Array(256);
 
 /** Is `kind` deduplicated by the reference pass? */
@@ -493,6 +547,8 @@ export function dedupRefTypes(d: DedupState): void {
   const meta = d.meta;
   const w = d.w;
   const table = d.table;
+  const split = d.startId > 1;
+  const common = new CommonIndex(Math.max(1024, (d.typeCount - d.startId) >>> 6));
   let st = refStack;
   for (let top = d.startId; top < d.typeCount; top++) {
     if (meta[4 * top + M.MAP]! >= 0) continue; // primitives, structs, VAR/DATASEC, types done already
@@ -568,15 +624,30 @@ export function dedupRefTypes(d: DedupState): void {
             }
           }
           break;
-        default:
+        default: {
+          // The kinds of three words (name, info, target): the own canonical ones in an
+          // index of their own (see CommonIndex); the table only has base ones.
           h = hashCommon(w, t);
-          for (let e = table.first(h), ent = table.ent, k = table.step; e >= 0; e = ent[3 * e + k]!) {
-            const c = ent[3 * e]!;
-            if (equalCommon(w, t, meta[4 * c + M.OFF]!)) {
-              newId = c;
-              break;
+          if (split) {
+            for (let e = table.first(h), ent = table.ent, k = table.step; e >= 0; e = ent[3 * e + k]!) {
+              const c = ent[3 * e]!;
+              if (equalCommon(w, t, meta[4 * c + M.OFF]!)) {
+                newId = c;
+                break;
+              }
             }
           }
+          if (newId === id && (newId = common.findOrAdd(h, w[t]!, w[t + 1]!, w[t + 2]!, id)) === id) table.count();
+          meta[4 * id + M.MAP] = newId;
+          sp -= 2;
+          if (sp > 0) {
+            const pid = st[sp - 2]!;
+            const pk = st[sp - 1]!;
+            w[refField((meta[4 * pid + M.INFO]! >>> 24) & 0x1f, meta[4 * pid + M.OFF]!, pk)] = newId;
+            st[sp - 1] = pk + 1;
+          }
+          continue frames;
+        }
       }
       meta[4 * id + M.MAP] = newId;
       if (newId === id) table.add(h, id);

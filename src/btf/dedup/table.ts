@@ -89,12 +89,7 @@ export class DedupTable {
 
   /** libbpf `hashmap__append(key, id)`: the new entry comes first for its key. */
   add(key: number, id: number): void {
-    // libbpf grows (and so reverses every bucket) before inserting.
-    if (this.libCap === 0 || Math.floor(((this.libSize + 1) * 4) / 3) > this.libCap) {
-      this.libCap = this.libCap === 0 ? 4 : this.libCap * 2;
-      this.flip ^= 1;
-    }
-    this.libSize++;
+    this.count();
     if (3 * (this.n + 1) > this.ent.length) {
       const e = new Int32Array(this.ent.length * 2);
       e.set(this.ent);
@@ -135,6 +130,20 @@ export class DedupTable {
       sl[s + 2] = e;
       if (this.log) this.note(e, s, 2);
     }
+  }
+
+  /**
+   * Count an addition to libbpf's map of an entry that the caller files elsewhere (the
+   * reference pass's CommonIndex, ./index.ts): libbpf's map grows, and so reverses
+   * the order of the entries sharing a key here, after as many additions as it has.
+   */
+  count(): void {
+    // libbpf grows (and so reverses every bucket) before inserting.
+    if (this.libCap === 0 || Math.floor(((this.libSize + 1) * 4) / 3) > this.libCap) {
+      this.libCap = this.libCap === 0 ? 4 : this.libCap * 2;
+      this.flip ^= 1;
+    }
+    this.libSize++;
   }
 
   private note(e: number, s: number, how: number): void {
