@@ -1,5 +1,5 @@
 /**
- * V8 tuning for the CLI's multi-threaded commands.
+ * V8 tuning for `btfkit encode` on several threads.
  *
  * On a machine with as many cores as threads at work, V8's optimizing compiler
  * (TurboFan) compiles on background threads that take their CPU from those threads. A

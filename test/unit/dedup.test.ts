@@ -449,6 +449,28 @@ test("dedup: a growth of libbpf's table reverses candidate order, and so does de
   assert.deepEqual(lines(dedup(parse(input))).slice(-1), ["[5] TYPEDEF 't' type_id=1"]);
 });
 
+test("dedup: thousands of reference types, each twice, keep their first copies (the reference pass's index grows)", () => {
+  const b = newBtf();
+  const int = addInt(b, "int", 4, INT_SIGNED);
+  const n = 3000;
+  const ptrs: number[][] = [[], []];
+  for (const copy of [0, 1])
+    for (let i = 0; i < n; i++) ptrs[copy]!.push(addPtr(b, addTypedef(b, `t${i}`, int)));
+  // A struct whose members point at second copies: dedup must point them at the first.
+  const picks = [0, 1, 1024, 1025, 2047, 2999];
+  addStruct(b, "s", 8 * picks.length);
+  picks.forEach((i, k) => addField(b, `m${k}`, ptrs[1]![i]!, 64 * k));
+  dedup(b);
+  assert.equal(b.nrTypes, 1 + 2 * n + 1);
+  const out = lines(b);
+  assert.equal(out[1 + 2 * 2999], `[${ptrs[0]![2999]! - 1}] TYPEDEF 't2999' type_id=1`);
+  assert.equal(out[2 + 2 * 2999], `[${ptrs[0]![2999]!}] PTR '(anon)' type_id=${ptrs[0]![2999]! - 1}`);
+  assert.deepEqual(
+    out.slice(-picks.length),
+    picks.map((i, k) => `\t'm${k}' type_id=${ptrs[0]![i]!} bits_offset=${64 * k}`),
+  );
+});
+
 test("dedup: a cycle made of reference types only is rejected", () => {
   const input = assemble([R.int(1, 4), R.konst(3), R.volatile(2), R.ptr(2)], "\0int");
   assert.throws(() => dedup(parse(input)), (e: unknown) => isBtfError(e) && e.code === "INVALID" && /loop of reference types/.test(e.message));
