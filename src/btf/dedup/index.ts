@@ -475,27 +475,33 @@ export function resolveFwds(d: DedupState): void {
  * two canonical types equal word for word would have been one.
  */
 class CommonIndex {
-  /** Slots of 4 int32: name, info, target, id + 1 (0: empty). */
-  private s: Int32Array;
+  /** Slots of 4 words: name, info, target (as in the record), id + 1 (0: empty). */
+  private s: Uint32Array;
   private shift: number;
   private n = 0;
 
   constructor(expected: number) {
     let bits = 4;
     while (1 << bits < 2 * expected) bits++;
-    this.s = new Int32Array(4 << bits);
+    this.s = new Uint32Array(4 << bits);
     this.shift = 32 - bits;
   }
 
-  /** The type with these words (hash `h`), or `id` after it is added as that type. */
-  findOrAdd(h: number, name: number, info: number, target: number, id: number): number {
+  /**
+   * The type whose record's three words (at `w[t]`, hash `h`) are these, or `id` after
+   * it is added as that type.
+   */
+  findOrAdd(h: number, w: Uint32Array, t: number, id: number): number {
     const s = this.s;
     const mask = (s.length >> 2) - 1;
+    const name = w[t]!;
+    const info = w[t + 1]!;
+    const target = w[t + 2]!;
     let j = Math.imul(h, 0x9e3779b1) >>> this.shift;
     for (; ; j = (j + 1) & mask) {
       const c = s[4 * j + 3]!;
       if (c === 0) break;
-      if (s[4 * j + 2] === (target | 0) && s[4 * j + 1] === (info | 0) && s[4 * j] === (name | 0)) return c - 1;
+      if (s[4 * j + 2] === target && s[4 * j + 1] === info && s[4 * j] === name) return c - 1;
     }
     s[4 * j] = name;
     s[4 * j + 1] = info;
@@ -507,13 +513,12 @@ class CommonIndex {
 
   private grow(): void {
     const old = this.s;
-    const s = (this.s = new Int32Array(2 * old.length));
+    const s = (this.s = new Uint32Array(2 * old.length));
     this.shift--;
     const mask = (s.length >> 2) - 1;
     for (let i = 0; i < old.length; i += 4) {
       if (old[i + 3] === 0) continue;
-      const h = (Math.imul((Math.imul(old[i]!, 31) + old[i + 1]!) | 0, 31) + old[i + 2]!) | 0; // hashCommon
-      let j = Math.imul(h, 0x9e3779b1) >>> this.shift;
+      let j = Math.imul(hashCommon(old, i), 0x9e3779b1) >>> this.shift;
       while (s[4 * j + 3] !== 0) j = (j + 1) & mask;
       s.set(old.subarray(i, i + 4), 4 * j);
     }
@@ -593,6 +598,8 @@ export function dedupRefTypes(d: DedupState): void {
       // Every referenced id is canonical now: look for an exact match.
       let h: number;
       let newId = id;
+      // Filed in CommonIndex (then only counted in the table).
+      let common3 = false;
       switch (kind) {
         case K.DECL_TAG:
           h = hashIntDeclTag(w, t);
@@ -637,20 +644,17 @@ export function dedupRefTypes(d: DedupState): void {
               }
             }
           }
-          if (newId === id && (newId = common.findOrAdd(h, w[t]!, w[t + 1]!, w[t + 2]!, id)) === id) table.count();
-          meta[4 * id + M.MAP] = newId;
-          sp -= 2;
-          if (sp > 0) {
-            const pid = st[sp - 2]!;
-            const pk = st[sp - 1]!;
-            w[refField((meta[4 * pid + M.INFO]! >>> 24) & 0x1f, meta[4 * pid + M.OFF]!, pk)] = newId;
-            st[sp - 1] = pk + 1;
+          if (newId === id) {
+            newId = common.findOrAdd(h, w, t, id);
+            common3 = true;
           }
-          continue frames;
         }
       }
       meta[4 * id + M.MAP] = newId;
-      if (newId === id) table.add(h, id);
+      if (newId === id) {
+        if (common3) table.count();
+        else table.add(h, id);
+      }
       sp -= 2;
       if (sp > 0) {
         // Hand the result to the referring type's current field.
