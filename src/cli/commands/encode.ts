@@ -6,7 +6,6 @@ import { FileError, inFile, openBtf, writeAtomic } from "../../io/files.js";
 import { BtfError } from "../../internal/errors.js";
 import { flag, opt, parseArgs, UsageError } from "../args.js";
 import { progressLine } from "../progress.js";
-import { lessJitInlining } from "../jit.js";
 
 export const help = `usage: btfkit encode ELF [--base B] (-o OUT.btf | --in-place | --output NEW_ELF)
                      [-j N] [--features LIST] [--no-dedup]
@@ -57,8 +56,6 @@ export async function run(argv: string[]): Promise<number> {
     jobs = Number(j);
     if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`-j takes a whole number of threads, not '${j}'`);
   }
-  // Threads busy on every core: less compilation beside them (see ../jit.ts).
-  if (jobs > 1) lessJitInlining();
   let features: EncodeFeatures | undefined;
   const fl = opt(p, "features");
   if (fl !== undefined) {
