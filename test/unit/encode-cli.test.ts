@@ -30,6 +30,17 @@ test("encode CLI: -o writes pahole's raw BTF", () => {
   }
 });
 
+test("encode CLI: runs on several threads one after another never abort V8 (bin/btfkit.js sets its JIT flags first)", () => {
+  // Set once the command had started, V8's inlining budgets aborted 1 to 4 of this
+  // file's encode runs (a compile job saw them change): 12 runs, each with its checks.
+  for (let i = 0; i < 12; i++) {
+    const o = out(`again.${i}.btf`);
+    const r = btfkit("encode", join(OBJ, "funcs-gcc-O2-dw5.o"), "--base", join(GOLD, "funcs-gcc-O0-dw5.btf"), "-o", o, "-j", "2");
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(bytes(o), bytes(join(GOLD, "split-funcs-gcc-O2-dw5.btf")));
+  }
+});
+
 test("encode CLI: --no-dedup writes the BTF pahole hands to btf__dedup", () => {
   const o = out("pre.btf");
   const r = btfkit("encode", join(OBJ, "types-clang-O2-dw5.o"), "--no-dedup", "-o", o);
