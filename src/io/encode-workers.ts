@@ -34,6 +34,7 @@ import { dwarfFromElf } from "../dwarf/elf-dwarf.js";
 import { compileUnits, dwarfStrings, elfContext, encodeMerged, encodeOne, encoderSections, finishBtf, finishDedup, mergesUnits, requireSymtab, resolveFeatures, type ElfContext, type EncodeOptions } from "../encode/index.js";
 import { Assembler, type StringSource } from "../encode/merge.js";
 import { CuLoader } from "../encode/loader.js";
+import { warmUpEncoder } from "../encode/warmup.js";
 import { FunctionNameTable, ObjectSymbols, type ElfFunctions, type FunctionLookup, type ObjectSymbolParts, type SectionInfo } from "../encode/elf-info.js";
 import type { EncodeFeatures } from "../encode/features.js";
 import type { Fragment, UnitContext } from "../encode/unit.js";
@@ -70,6 +71,12 @@ export interface EncodeFileOptions extends EncodeOptions {
    * deduplicates the whole BTF at the end. The output is the same.
    */
   pipelineDedup?: boolean;
+  /**
+   * With worker threads, have each thread encode a small ELF first, so that V8 has seen
+   * the encoder's and dedup's rarer paths before it optimizes them (see
+   * ../encode/warmup.ts). Default true; the output is the same.
+   */
+  warmUp?: boolean;
   /**
    * When given, receives milliseconds per phase: `read`, `setup`, `units` (wall time
    * until every CU is appended), `append` (main-thread time appending), `workers`
@@ -123,6 +130,8 @@ interface WorkerInit {
   window?: InfoWindows;
   /** Where the {@link WorkerTables} come, and how many have been posted (a shared counter). */
   tables: { port: MessagePort; posted: Int32Array };
+  /** Encode the warm-up ELF first (see {@link EncodeFileOptions.warmUp}). */
+  warmUp: boolean;
 }
 
 /**
@@ -441,6 +450,7 @@ async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, 
     machine: elf.machine,
     features,
     sectionInfos: encoderSections(elf, features),
+    warmUp: opts.warmUp !== false,
   };
   const inits = channels.map((ch): WorkerInit => ({ ...init, tables: { port: ch.port2, posted } }));
   const prepare = (): Prepared => {
@@ -451,6 +461,8 @@ async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, 
     };
     const ectx = ld.context((fns) => post({ functions: shareFunctions(fns) }));
     post({ objects: shareParts(ectx.objects.parts()) });
+    // (after the tables: the workers wait for them at the end of their first unit)
+    if (opts.warmUp !== false) warmUp(features, pipelineDedup);
     const asm = assembler(ectx);
     lap("setup");
     const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
@@ -758,6 +770,7 @@ function workerMain(init: WorkerInit): void {
   const fd = win ? openOrThrow(win.path) : -1;
   const ctx = new WorkerContext(init);
   const loader = new CuLoader({ machine: init.machine, littleEndian: init.littleEndian, features: init.features });
+  if (init.warmUp) warmUp(init.features, false);
   parentPort!.on("message", (req: WorkRequest) => {
     let reply: WorkReply;
     const transfer: ArrayBuffer[] = [];
@@ -778,6 +791,18 @@ function workerMain(init: WorkerInit): void {
     }
     parentPort!.postMessage(reply, transfer);
   });
+}
+
+/**
+ * {@link warmUpEncoder} on this thread. It only prepares V8 for the real work: should it
+ * fail (a unit test checks that it does not), the encoding goes on without it.
+ */
+function warmUp(features: EncodeFeatures, dedup: boolean): void {
+  try {
+    warmUpEncoder(features, dedup);
+  } catch {
+    // (nothing to undo: the warm-up's state is its own)
+  }
 }
 
 /** A sensible default for `jobs`: the machine's parallelism, at most 8. */

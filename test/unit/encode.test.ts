@@ -20,6 +20,7 @@ import { readSymbolTable } from "../../src/elf/symbols.js";
 import { strcmp, strncmp } from "../../src/encode/libc.js";
 import { dwarfFromElf } from "../../src/dwarf/elf-dwarf.js";
 import { encodeFile } from "../../src/io/encode-workers.js";
+import { warmUpElf, warmUpEncoder } from "../../src/encode/warmup.js";
 import { FIXTURES } from "../helpers/paths.js";
 
 const DIR = join(FIXTURES, "encode");
@@ -110,10 +111,22 @@ test("encode: the same bytes for every number of worker threads", async () => {
     // same bytes as deduplicating the whole BTF at the end).
     assert.ok(tm["pipeline.released"]! > 0, `${name}: records dropped by the pipelined dedup`);
     assertSameBtf(writeBtf(await encodeFile(objPath(name), { jobs: 3, parallelMin: 0, pipelineDedup: false })), one, `${name} -j3 without pipelined dedup`);
+    // (the threads warm V8 up first by default: the same bytes without it)
+    assertSameBtf(writeBtf(await encodeFile(objPath(name), { jobs: 2, parallelMin: 0, warmUp: false })), one, `${name} -j2 without warm-up`);
     assertSameBtf(one, golden(`${name}.btf`), name);
     const pre = writeBtf(await encodeFile(objPath(name), { jobs: 2, dedup: false, parallelMin: 0 }));
     if (existsSync(join(GOLD, `${name}.in.btf`))) assertSameBtf(pre, golden(`${name}.in.btf`), `${name} -j2 pre-dedup`);
   }
+});
+
+test("encode warm-up: its ELF is the linked fixture, and it encodes and deduplicates to pahole's BTF for it", () => {
+  assert.deepEqual(warmUpElf(), new Uint8Array(readFileSync(join(OBJ, "linked-gcc-O2-dw5.elf"))), "src/encode/warmup-elf.ts is stale: run scripts/warmup-elf.mjs");
+  const btf = warmUpEncoder(defaultFeatures(), true);
+  assert.ok(btf);
+  assertSameBtf(writeBtf(btf), golden("linked-gcc-O2-dw5.btf"), "warm-up");
+  // Again on the same thread (the pipelined dedup's and the loader's state start afresh).
+  assertSameBtf(writeBtf(warmUpEncoder(defaultFeatures(), true)!), golden("linked-gcc-O2-dw5.btf"), "warm-up again");
+  assert.equal(warmUpEncoder(defaultFeatures(), false), undefined);
 });
 
 test("encode: when the pipelined dedup cannot finish (records dropped), the units are encoded again", async () => {
@@ -135,7 +148,8 @@ test("encode: when the pipelined dedup cannot finish (records dropped), the unit
   });
   try {
     const tm: Record<string, number> = {};
-    assertSameBtf(writeBtf(await encodeFile(objPath(name), { jobs: 2, parallelMin: 0, timings: tm })), want, `${name} encoded again`);
+    // (warmUp false: the warm-up's own pipelined dedup would ask too)
+    assertSameBtf(writeBtf(await encodeFile(objPath(name), { jobs: 2, parallelMin: 0, timings: tm, warmUp: false })), want, `${name} encoded again`);
     assert.equal(asked, 1);
     assert.ok(tm.again !== undefined, "the second encoding shows in the timings");
   } finally {

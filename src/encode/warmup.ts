@@ -1,0 +1,64 @@
+/**
+ * A warm-up for V8: encode a small linked ELF (./warmup-elf.ts: funcs.c and types.c of
+ * the test fixtures, gcc -O2, DWARF 5) on a thread before its real work.
+ *
+ * Why: V8 optimizes a function with the type feedback of the calls it has seen so far.
+ * The first units of a kernel never take many of the encoder's and dedup's paths (64-bit
+ * enums, varargs, `restrict`, float types, members at large offsets, declarations
+ * resolved by dedup ...), so when a later unit does, the optimized code is thrown away
+ * and compiled again: ~90 deoptimizations in a vmlinux `encode -j2`, each recompiling a
+ * large function, on compiler threads that take their CPU from the two threads at work.
+ * Run through those paths first (in the interpreter, ~20 ms on a worker, ~50 ms with
+ * dedup), and ~30 of them never happen: the compilers' CPU falls by ~0.3-0.4 s, the
+ * whole run's by ~0.5 s (BENCHMARKS.md, session 15).
+ *
+ * The encoding is a real one, whose result is thrown away, with its own loader and
+ * tables: it changes no state the real work reads (a thread's scratch buffers are
+ * reused from unit to unit anyway, as `modules encode` does over a thousand files).
+ * @module
+ */
+import type { Btf } from "../btf/btf.js";
+import { writeBtf } from "../btf/write.js";
+import { ElfFile } from "../elf/elf.js";
+import { dwarfFromElf } from "../dwarf/elf-dwarf.js";
+import type { EncodeFeatures } from "./features.js";
+import { compileUnits, dwarfStrings, elfContext, encodeOne, finishBtf } from "./index.js";
+import { CuLoader } from "./loader.js";
+import { Assembler } from "./merge.js";
+import type { Fragment, UnitContext } from "./unit.js";
+import { WARMUP_ELF } from "./warmup-elf.js";
+
+/** The warm-up ELF's bytes. */
+export function warmUpElf(): Uint8Array {
+  const s = atob(WARMUP_ELF);
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
+}
+
+/**
+ * Encode the warm-up ELF with `features`: its units only (a worker's share of the
+ * work), or with `dedup` also assembled, deduplicated as the parallel encoder does it
+ * (dedup pipelined as the units are appended) and written (the appending thread's
+ * share). Returns the BTF when deduplicated (pahole's for that file, which a test
+ * checks), else undefined.
+ */
+export function warmUpEncoder(features: EncodeFeatures, dedup: boolean): Btf | undefined {
+  const elf = new ElfFile(warmUpElf());
+  const dwarf = dwarfFromElf(elf, { layout: "libdwfl", relocateInPlace: true });
+  const ectx = elfContext(elf, features);
+  const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
+  const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
+  const frags: Fragment[] = [];
+  try {
+    for (const u of compileUnits(dwarf)) frags.push(encodeOne(loader, u, uctx));
+  } finally {
+    loader.detach();
+  }
+  if (!dedup) return undefined;
+  const asm = new Assembler({ endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, strings: dwarfStrings(dwarf, elf), pipelineDedup: true });
+  for (const f of frags) asm.add(f);
+  const btf = asm.pipeline!.finish(finishBtf(asm, { dedup: false }));
+  writeBtf(btf);
+  return btf;
+}
