@@ -265,6 +265,11 @@ export class CuLoader {
   private readonly opts: LoaderOptions;
   private readonly nrRegParams: number;
 
+  /** The machine and byte order this loader reads DWARF for. */
+  get target(): { machine: number; littleEndian: boolean } {
+    return { machine: this.opts.machine, littleEndian: this.opts.littleEndian };
+  }
+
   constructor(opts: LoaderOptions) {
     this.opts = opts;
     this.nrRegParams = parameterRegisterCount(opts.machine);

@@ -42,13 +42,18 @@ export function warmUpElf(): Uint8Array {
  * (dedup pipelined as the units are appended) and written (the appending thread's
  * share). Returns the BTF when deduplicated (pahole's for that file, which a test
  * checks), else undefined.
+ *
+ * `loader`, the thread's own (made with the same `features`), is used when it reads
+ * x86-64 little-endian DWARF, as the warm-up ELF is: its tables are allocated once
+ * (a loader of its own would hold ~8 MB more until a full GC frees it).
  */
-export function warmUpEncoder(features: EncodeFeatures, dedup: boolean): Btf | undefined {
+export function warmUpEncoder(features: EncodeFeatures, dedup: boolean, loader?: CuLoader): Btf | undefined {
   const elf = new ElfFile(warmUpElf());
   const dwarf = dwarfFromElf(elf, { layout: "libdwfl", relocateInPlace: true });
   const ectx = elfContext(elf, features);
   const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
-  const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
+  const t = loader?.target;
+  if (!loader || t!.machine !== ectx.machine || t!.littleEndian !== ectx.littleEndian) loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
   const frags: Fragment[] = [];
   try {
     for (const u of compileUnits(dwarf)) frags.push(encodeOne(loader, u, uctx));

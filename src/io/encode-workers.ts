@@ -461,12 +461,12 @@ async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, 
     };
     const ectx = ld.context((fns) => post({ functions: shareFunctions(fns) }));
     post({ objects: shareParts(ectx.objects.parts()) });
+    const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
     // (after the tables: the workers wait for them at the end of their first unit)
-    if (opts.warmUp !== false) warmUp(features, pipelineDedup);
+    if (opts.warmUp !== false) warmUp(features, pipelineDedup, loader);
     const asm = assembler(ectx);
     lap("setup");
     const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
-    const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
     return {
       asm,
       encodeHere: (from, to) => unitsOf(ld, from, to).map((u) => encodeOne(loader, u, uctx)),
@@ -770,7 +770,7 @@ function workerMain(init: WorkerInit): void {
   const fd = win ? openOrThrow(win.path) : -1;
   const ctx = new WorkerContext(init);
   const loader = new CuLoader({ machine: init.machine, littleEndian: init.littleEndian, features: init.features });
-  if (init.warmUp) warmUp(init.features, false);
+  if (init.warmUp) warmUp(init.features, false, loader);
   parentPort!.on("message", (req: WorkRequest) => {
     let reply: WorkReply;
     const transfer: ArrayBuffer[] = [];
@@ -797,9 +797,9 @@ function workerMain(init: WorkerInit): void {
  * {@link warmUpEncoder} on this thread. It only prepares V8 for the real work: should it
  * fail (a unit test checks that it does not), the encoding goes on without it.
  */
-function warmUp(features: EncodeFeatures, dedup: boolean): void {
+function warmUp(features: EncodeFeatures, dedup: boolean, loader: CuLoader): void {
   try {
-    warmUpEncoder(features, dedup);
+    warmUpEncoder(features, dedup, loader);
   } catch {
     // (nothing to undo: the warm-up's state is its own)
   }
