@@ -21,8 +21,9 @@ import type { Btf } from "../btf/btf.js";
 import { writeBtf } from "../btf/write.js";
 import { ElfFile } from "../elf/elf.js";
 import { dwarfFromElf } from "../dwarf/elf-dwarf.js";
+import type { DwarfFile } from "../dwarf/dwarf.js";
 import type { EncodeFeatures } from "./features.js";
-import { compileUnits, dwarfStrings, elfContext, encodeOne, finishBtf } from "./index.js";
+import { compileUnits, dwarfStrings, elfContext, encodeOne, finishBtf, type ElfContext } from "./index.js";
 import { CuLoader } from "./loader.js";
 import { Assembler } from "./merge.js";
 import type { Fragment, UnitContext } from "./unit.js";
@@ -37,33 +38,56 @@ export function warmUpElf(): Uint8Array {
 }
 
 /**
- * Encode the warm-up ELF with `features`: its units only (a worker's share of the
- * work), or with `dedup` also assembled, deduplicated as the parallel encoder does it
- * (dedup pipelined as the units are appended) and written (the appending thread's
- * share). Returns the BTF when deduplicated (pahole's for that file, which a test
- * checks), else undefined.
- *
- * `loader`, the thread's own (made with the same `features`), is used when it reads
- * x86-64 little-endian DWARF, as the warm-up ELF is: its tables are allocated once
- * (a loader of its own would hold ~8 MB more until a full GC frees it).
+ * The warm-up ELF, read: its DWARF and its ELF-side tables. Made apart from
+ * {@link WarmUp.run} so that a thread can build these tables before it builds its real
+ * input's, as the real work does (run after them, they would deoptimize the code V8 has
+ * just optimized for the real input's).
  */
-export function warmUpEncoder(features: EncodeFeatures, dedup: boolean, loader?: CuLoader): Btf | undefined {
-  const elf = new ElfFile(warmUpElf());
-  const dwarf = dwarfFromElf(elf, { layout: "libdwfl", relocateInPlace: true });
-  const ectx = elfContext(elf, features);
-  const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
-  const t = loader?.target;
-  if (!loader || t!.machine !== ectx.machine || t!.littleEndian !== ectx.littleEndian) loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
-  const frags: Fragment[] = [];
-  try {
-    for (const u of compileUnits(dwarf)) frags.push(encodeOne(loader, u, uctx));
-  } finally {
-    loader.detach();
+export class WarmUp {
+  private readonly elf: ElfFile;
+  private readonly dwarf: DwarfFile;
+  private readonly ectx: ElfContext;
+
+  constructor(private readonly features: EncodeFeatures) {
+    this.elf = new ElfFile(warmUpElf());
+    this.dwarf = dwarfFromElf(this.elf, { layout: "libdwfl", relocateInPlace: true });
+    this.ectx = elfContext(this.elf, features);
   }
-  if (!dedup) return undefined;
-  const asm = new Assembler({ endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, strings: dwarfStrings(dwarf, elf), pipelineDedup: true });
-  for (const f of frags) asm.add(f);
-  const btf = asm.pipeline!.finish(finishBtf(asm, { dedup: false }));
-  writeBtf(btf);
-  return btf;
+
+  /**
+   * Encode the warm-up ELF: its units only (a worker's share of the work), or with
+   * `dedup` also assembled, deduplicated as the parallel encoder does it (dedup
+   * pipelined as the units are appended) and written (the appending thread's share).
+   * Returns the BTF when deduplicated (pahole's for that file, which a test checks),
+   * else undefined.
+   *
+   * `loader`, the thread's own (made with the same features), is used when it reads
+   * x86-64 little-endian DWARF, as the warm-up ELF is: its tables are allocated once
+   * (a loader of its own would hold ~8 MB more until a full GC frees it). `context`
+   * gives the units the tables as the thread's real work gets them (a worker's come
+   * from shared memory), from the warm-up ELF's.
+   */
+  run(dedup: boolean, loader?: CuLoader, context?: (ectx: ElfContext) => UnitContext): Btf | undefined {
+    const { features, elf, dwarf, ectx } = this;
+    const uctx: UnitContext = context ? context(ectx) : { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
+    const t = loader?.target;
+    if (!loader || t!.machine !== ectx.machine || t!.littleEndian !== ectx.littleEndian) loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
+    const frags: Fragment[] = [];
+    try {
+      for (const u of compileUnits(dwarf)) frags.push(encodeOne(loader, u, uctx));
+    } finally {
+      loader.detach();
+    }
+    if (!dedup) return undefined;
+    const asm = new Assembler({ endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, strings: dwarfStrings(dwarf, elf), pipelineDedup: true });
+    for (const f of frags) asm.add(f);
+    const btf = asm.pipeline!.finish(finishBtf(asm, { dedup: false }));
+    writeBtf(btf);
+    return btf;
+  }
+}
+
+/** `new WarmUp(features).run(dedup, loader)`. */
+export function warmUpEncoder(features: EncodeFeatures, dedup: boolean, loader?: CuLoader): Btf | undefined {
+  return new WarmUp(features).run(dedup, loader);
 }

@@ -34,7 +34,7 @@ import { dwarfFromElf } from "../dwarf/elf-dwarf.js";
 import { compileUnits, dwarfStrings, elfContext, encodeMerged, encodeOne, encoderSections, finishBtf, finishDedup, mergesUnits, requireSymtab, resolveFeatures, type ElfContext, type EncodeOptions } from "../encode/index.js";
 import { Assembler, type StringSource } from "../encode/merge.js";
 import { CuLoader } from "../encode/loader.js";
-import { warmUpEncoder } from "../encode/warmup.js";
+import { WarmUp } from "../encode/warmup.js";
 import { FunctionNameTable, ObjectSymbols, type ElfFunctions, type FunctionLookup, type ObjectSymbolParts, type SectionInfo } from "../encode/elf-info.js";
 import type { EncodeFeatures } from "../encode/features.js";
 import type { Fragment, UnitContext } from "../encode/unit.js";
@@ -459,11 +459,13 @@ async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, 
       Atomics.add(posted, 0, 1);
       Atomics.notify(posted, 0);
     };
+    // The warm-up's ELF-side tables first, as the real work builds its own (see WarmUp).
+    const warm = opts.warmUp !== false ? quietly(() => new WarmUp(features)) : undefined;
     const ectx = ld.context((fns) => post({ functions: shareFunctions(fns) }));
     post({ objects: shareParts(ectx.objects.parts()) });
     const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
     // (after the tables: the workers wait for them at the end of their first unit)
-    if (opts.warmUp !== false) warmUp(features, pipelineDedup, loader);
+    if (warm) quietly(() => warm.run(pipelineDedup, loader));
     const asm = assembler(ectx);
     lap("setup");
     const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
@@ -770,7 +772,8 @@ function workerMain(init: WorkerInit): void {
   const fd = win ? openOrThrow(win.path) : -1;
   const ctx = new WorkerContext(init);
   const loader = new CuLoader({ machine: init.machine, littleEndian: init.littleEndian, features: init.features });
-  if (init.warmUp) warmUp(init.features, false, loader);
+  // The units get their tables as this thread's real units do: from shared memory.
+  if (init.warmUp) quietly(() => new WarmUp(init.features).run(false, loader, (e) => workerUnitContext(init.features, e)));
   parentPort!.on("message", (req: WorkRequest) => {
     let reply: WorkReply;
     const transfer: ArrayBuffer[] = [];
@@ -794,14 +797,23 @@ function workerMain(init: WorkerInit): void {
 }
 
 /**
- * {@link warmUpEncoder} on this thread. It only prepares V8 for the real work: should it
- * fail (a unit test checks that it does not), the encoding goes on without it.
+ * The unit context a worker would get for `e`: its tables as {@link WorkerTables} in
+ * shared memory (for the warm-up; exported for tests).
  */
-function warmUp(features: EncodeFeatures, dedup: boolean, loader: CuLoader): void {
+export function workerUnitContext(features: EncodeFeatures, e: ElfContext): UnitContext {
+  const f = shareFunctions(e.functions);
+  return { features, sections: e.sections, functions: new FunctionNameTable(f.bytes, f.starts, f.prefixlens, f.suffixCount), objects: new ObjectSymbols(shareParts(e.objects.parts())) };
+}
+
+/**
+ * A step of the warm-up ({@link WarmUp}), which only prepares V8 for the real work:
+ * should it fail (a unit test checks that it does not), the encoding goes on without it.
+ */
+function quietly<T>(step: () => T): T | undefined {
   try {
-    warmUpEncoder(features, dedup, loader);
+    return step();
   } catch {
-    // (nothing to undo: the warm-up's state is its own)
+    return undefined; // (nothing to undo: the warm-up's state is its own)
   }
 }
 

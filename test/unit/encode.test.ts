@@ -19,8 +19,8 @@ import { shareStrings } from "../../src/io/shared-strings.js";
 import { readSymbolTable } from "../../src/elf/symbols.js";
 import { strcmp, strncmp } from "../../src/encode/libc.js";
 import { dwarfFromElf } from "../../src/dwarf/elf-dwarf.js";
-import { encodeFile } from "../../src/io/encode-workers.js";
-import { warmUpElf, warmUpEncoder } from "../../src/encode/warmup.js";
+import { encodeFile, workerUnitContext } from "../../src/io/encode-workers.js";
+import { WarmUp, warmUpElf, warmUpEncoder } from "../../src/encode/warmup.js";
 import { FIXTURES } from "../helpers/paths.js";
 
 const DIR = join(FIXTURES, "encode");
@@ -127,6 +127,11 @@ test("encode warm-up: its ELF is the linked fixture, and it encodes and deduplic
   // Again on the same thread (the pipelined dedup's and the loader's state start afresh).
   assertSameBtf(writeBtf(warmUpEncoder(defaultFeatures(), true)!), golden("linked-gcc-O2-dw5.btf"), "warm-up again");
   assert.equal(warmUpEncoder(defaultFeatures(), false), undefined);
+  // A worker's warm-up: its units get the tables from shared memory, as its real ones do.
+  let asked = 0;
+  const warm = new WarmUp(defaultFeatures());
+  assert.equal(warm.run(false, undefined, (e) => (asked++, workerUnitContext(defaultFeatures(), e))), undefined);
+  assert.equal(asked, 1);
 });
 
 test("encode: when the pipelined dedup cannot finish (records dropped), the units are encoded again", async () => {
