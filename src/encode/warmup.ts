@@ -4,17 +4,21 @@
  *
  * Why: V8 optimizes a function with the type feedback of the calls it has seen so far.
  * The first units of a kernel never take many of the encoder's and dedup's paths (64-bit
- * enums, varargs, `restrict`, float types, members at large offsets, declarations
- * resolved by dedup ...), so when a later unit does, the optimized code is thrown away
- * and compiled again: ~90 deoptimizations in a vmlinux `encode -j2`, each recompiling a
- * large function, on compiler threads that take their CPU from the two threads at work.
- * Run through those paths first (in the interpreter, ~20 ms on a worker, ~50 ms with
- * dedup), and ~30 of them never happen: the compilers' CPU falls by ~0.3-0.4 s, the
- * whole run's by ~0.5 s (BENCHMARKS.md, session 15).
+ * enums, varargs, `restrict`, float types, forward declarations ...), so when a later
+ * unit does, the optimized code is thrown away and compiled again: ~90 deoptimizations
+ * in a vmlinux `encode -j2`, each recompiling a large function, on compiler threads that
+ * take their CPU from the two threads at work. Run through those paths first (in the
+ * interpreter, ~20 ms on a worker, ~50 ms with dedup), and ~30 of them never happen: the
+ * compilers' CPU falls by ~0.3-0.4 s, the whole run's by ~0.5 s (BENCHMARKS.md, session
+ * 15). Not all of them: V8 gives a function its feedback vector only after a few calls,
+ * so what its first calls alone do teaches it nothing; and a fixture with more of a
+ * kernel's constructs (2- and 4-byte member offsets, ...) removed ~14 more, for no
+ * difference in time that could be measured.
  *
- * The encoding is a real one, whose result is thrown away, with its own loader and
- * tables: it changes no state the real work reads (a thread's scratch buffers are
- * reused from unit to unit anyway, as `modules encode` does over a thousand files).
+ * The encoding is a real one, whose result is thrown away, with its own ELF tables and
+ * assembly: it changes no state the real work reads (the thread's loader and scratch
+ * buffers are reused from unit to unit anyway, as `modules encode` does over a
+ * thousand files).
  * @module
  */
 import type { Btf } from "../btf/btf.js";
