@@ -30,7 +30,7 @@ test("encode CLI: -o writes pahole's raw BTF", () => {
   }
 });
 
-test("encode CLI: runs on several threads one after another never abort V8 (bin/btfkit.js sets its JIT flags first)", () => {
+test("encode CLI: -j2 runs one after another never abort V8 (bin/btfkit.js sets its JIT flags first)", () => {
   // Set once the command had started, V8's inlining budgets aborted 1 to 4 of this
   // file's encode runs (a compile job saw them change): 12 runs, each with its checks.
   for (let i = 0; i < 12; i++) {
