@@ -66,6 +66,11 @@ export interface ElfContext {
   objects: ObjectSymbols;
 }
 
+/** What a unit's encoding reads of an {@link ElfContext}, with `features`. */
+export function unitContext(features: EncodeFeatures, ectx: ElfContext): UnitContext {
+  return { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
+}
+
 /** Resolve {@link EncodeOptions.features}. */
 export function resolveFeatures(f: EncodeFeatures | string | undefined): EncodeFeatures {
   if (f === undefined) return defaultFeatures();
@@ -197,7 +202,7 @@ export function encodeBtf(elf: ElfFile, opts: EncodeOptions = {}): Btf {
   const ectx = elfContext(elf, features);
   const asm = new Assembler({ base: opts.base, endian: ectx.endian, features, functions: ectx.functions, sections: ectx.sections, sizeHint: dwarf.sectionData(".debug_info")?.length, strings: dwarfStrings(dwarf, elf) });
   const loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
-  const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
+  const uctx = unitContext(features, ectx);
   if (mergesUnits(elf, units)) {
     asm.add(encodeMerged(loader, units, uctx));
     opts.onProgress?.(units.length, units.length);

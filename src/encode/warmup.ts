@@ -27,7 +27,7 @@ import { ElfFile } from "../elf/elf.js";
 import { dwarfFromElf } from "../dwarf/elf-dwarf.js";
 import type { DwarfFile } from "../dwarf/dwarf.js";
 import type { EncodeFeatures } from "./features.js";
-import { compileUnits, dwarfStrings, elfContext, encodeOne, finishBtf, type ElfContext } from "./index.js";
+import { compileUnits, dwarfStrings, elfContext, encodeOne, finishBtf, unitContext, type ElfContext } from "./index.js";
 import { CuLoader } from "./loader.js";
 import { Assembler } from "./merge.js";
 import type { Fragment, UnitContext } from "./unit.js";
@@ -73,7 +73,7 @@ export class WarmUp {
    */
   run(dedup: boolean, loader?: CuLoader, context?: (ectx: ElfContext) => UnitContext): Btf | undefined {
     const { features, elf, dwarf, ectx } = this;
-    const uctx: UnitContext = context ? context(ectx) : { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
+    const uctx = context ? context(ectx) : unitContext(features, ectx);
     const t = loader?.target;
     if (!loader || t!.machine !== ectx.machine || t!.littleEndian !== ectx.littleEndian) loader = new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features });
     const frags: Fragment[] = [];

@@ -31,7 +31,7 @@ import type { Btf } from "../btf/btf.js";
 import { ElfFile, type ElfSection } from "../elf/elf.js";
 import { DwarfFile, type DwarfSectionName, type DwarfUnit } from "../dwarf/dwarf.js";
 import { dwarfFromElf } from "../dwarf/elf-dwarf.js";
-import { compileUnits, dwarfStrings, elfContext, encodeMerged, encodeOne, encoderSections, finishBtf, finishDedup, mergesUnits, requireSymtab, resolveFeatures, type ElfContext, type EncodeOptions } from "../encode/index.js";
+import { compileUnits, dwarfStrings, elfContext, encodeMerged, encodeOne, encoderSections, finishBtf, finishDedup, mergesUnits, requireSymtab, resolveFeatures, unitContext, type ElfContext, type EncodeOptions } from "../encode/index.js";
 import { Assembler, type StringSource } from "../encode/merge.js";
 import { CuLoader } from "../encode/loader.js";
 import { WarmUp } from "../encode/warmup.js";
@@ -347,7 +347,7 @@ function unitsOf(ld: Loaded, from: number, to: number): readonly DwarfUnit[] {
 function encodeOnThisThread(ld: Loaded, features: EncodeFeatures, windowBytes: number, each: (f: Fragment, done: number) => void): void {
   const { units } = ld;
   const ectx = ld.context();
-  const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
+  const uctx = unitContext(features, ectx);
   if (ld.merged) {
     each(encodeMerged(new CuLoader({ machine: ectx.machine, littleEndian: ectx.littleEndian, features }), units, uctx), units.length);
     return;
@@ -468,7 +468,7 @@ async function assembleUnits(opts: EncodeFileOptions, features: EncodeFeatures, 
     if (warm) quietly(() => warm.run(pipelineDedup, loader));
     const asm = assembler(ectx);
     lap("setup");
-    const uctx: UnitContext = { features, functions: ectx.functions, sections: ectx.sections, objects: ectx.objects };
+    const uctx = unitContext(features, ectx);
     return {
       asm,
       encodeHere: (from, to) => unitsOf(ld, from, to).map((u) => encodeOne(loader, u, uctx)),
@@ -751,8 +751,7 @@ class WorkerContext implements UnitContext {
     this.got++;
     const t = m.message as WorkerTables;
     if ("functions" in t) {
-      const f = t.functions;
-      this.fns = new FunctionNameTable(f.bytes, f.starts, f.prefixlens, f.suffixCount);
+      this.fns = functionTable(t.functions);
     } else this.objs = new ObjectSymbols(t.objects);
     if (this.fns && this.objs) port.close();
   }
@@ -801,8 +800,12 @@ function workerMain(init: WorkerInit): void {
  * shared memory (for the warm-up; exported for tests).
  */
 export function workerUnitContext(features: EncodeFeatures, e: ElfContext): UnitContext {
-  const f = shareFunctions(e.functions);
-  return { features, sections: e.sections, functions: new FunctionNameTable(f.bytes, f.starts, f.prefixlens, f.suffixCount), objects: new ObjectSymbols(shareParts(e.objects.parts())) };
+  return { features, sections: e.sections, functions: functionTable(shareFunctions(e.functions)), objects: new ObjectSymbols(shareParts(e.objects.parts())) };
+}
+
+/** A worker's function table, from the {@link WorkerTables} message that carries it. */
+function functionTable(f: Extract<WorkerTables, { functions: unknown }>["functions"]): FunctionNameTable {
+  return new FunctionNameTable(f.bytes, f.starts, f.prefixlens, f.suffixCount);
 }
 
 /**
